@@ -1,0 +1,270 @@
+//! The `Machine` impl (the static description every driver, doc and checker reads) and the
+//! `Input` enum that carries any of the machine's messages through one queue.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::Names;
+use super::dispatch::input_args;
+use crate::model::Action;
+
+pub(super) fn emit(names: &Names<'_>) -> TokenStream {
+    let mut out = input_enum(names);
+    out.extend(machine_impl(names));
+    out
+}
+
+fn input_enum(names: &Names<'_>) -> TokenStream {
+    let model = names.model;
+    let vis = &model.vis;
+    let input = &names.input;
+    let machine = &model.ident;
+    let params = model.generics.params.iter();
+    let where_clause = &names.where_clause;
+    let args = input_args(names);
+    let impl_params = {
+        let bare = model.generics.params.iter().map(strip_default);
+        quote!(<#(#bare,)* C: ::lockstep::Carrier>)
+    };
+    let variants = model.messages.iter().map(|m| {
+        let (name, ty) = (&m.name, &m.ty);
+        let doc = format!("A [`{}`]({}).", m.name, m.link);
+        quote!(#[doc = #doc] #name(<C as ::lockstep::Carrier>::Of<#ty>))
+    });
+    let phantom_variant = names.phantom.as_ref().map(|phantom| {
+        quote! {
+            #[doc(hidden)]
+            __Phantom(#phantom, ::lockstep::__private::core::convert::Infallible),
+        }
+    });
+    let phantom_arm = names
+        .phantom
+        .as_ref()
+        .map(|_| quote!(Self::__Phantom(_, never) => match *never {},));
+
+    let bounds = |tr: TokenStream| {
+        let preds = model.messages.iter().map(move |m| {
+            let ty = &m.ty;
+            let tr = tr.clone();
+            quote!(<C as ::lockstep::Carrier>::Of<#ty>: #tr,)
+        });
+        let existing = model
+            .generics
+            .where_clause
+            .as_ref()
+            .map(|w| {
+                let p = &w.predicates;
+                quote!(#p,)
+            })
+            .unwrap_or_default();
+        quote!(where #existing #(#preds)*)
+    };
+    let names_list: Vec<_> = model.messages.iter().map(|m| &m.name).collect();
+    // An empty enum (no message, no generics) is matched through `*self`.
+    let scrutinee = if model.messages.is_empty() && names.phantom.is_none() {
+        quote!(*self)
+    } else {
+        quote!(self)
+    };
+    let names_str: Vec<String> = model.messages.iter().map(|m| m.name.to_string()).collect();
+
+    let debug_bounds = bounds(quote!(::lockstep::__private::core::fmt::Debug));
+    let clone_bounds = bounds(quote!(::lockstep::__private::core::clone::Clone));
+    let eq_bounds = bounds(quote!(::lockstep::__private::core::cmp::PartialEq));
+    let total_eq_bounds = bounds(quote!(::lockstep::__private::core::cmp::Eq));
+    let hash_bounds = bounds(quote!(::lockstep::__private::core::hash::Hash));
+    let indices = (0..model.messages.len()).map(|i| u16::try_from(i).unwrap_or(u16::MAX));
+    let doc = format!(
+        "Any message [`{machine}`] accepts, as one type: what a queue of its messages holds. `C` \
+         says what is kept with each message ([`Bare`](::lockstep::Bare): the message alone)."
+    );
+
+    quote! {
+        #[doc = #doc]
+        #vis enum #input <#(#params,)* C: ::lockstep::Carrier = ::lockstep::Bare> #where_clause {
+            #(#variants,)*
+            #phantom_variant
+        }
+
+        #[automatically_derived]
+        impl #impl_params ::lockstep::__private::core::fmt::Debug for #input #args #debug_bounds {
+            fn fmt(&self, f: &mut ::lockstep::__private::core::fmt::Formatter<'_>) -> ::lockstep::__private::core::fmt::Result {
+                match #scrutinee {
+                    #(Self::#names_list(item) => f.debug_tuple(#names_str).field(item).finish(),)*
+                    #phantom_arm
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_params ::lockstep::__private::core::clone::Clone for #input #args #clone_bounds {
+            fn clone(&self) -> Self {
+                match #scrutinee {
+                    #(Self::#names_list(item) => Self::#names_list(::lockstep::__private::core::clone::Clone::clone(item)),)*
+                    #phantom_arm
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_params ::lockstep::__private::core::cmp::PartialEq for #input #args #eq_bounds {
+            fn eq(&self, other: &Self) -> bool {
+                match (self, other) {
+                    #((Self::#names_list(a), Self::#names_list(b)) => a == b,)*
+                    #[allow(unreachable_patterns)]
+                    _ => false,
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_params ::lockstep::__private::core::cmp::Eq for #input #args #total_eq_bounds {}
+
+        #[automatically_derived]
+        impl #impl_params ::lockstep::__private::core::hash::Hash for #input #args #hash_bounds {
+            fn hash<H: ::lockstep::__private::core::hash::Hasher>(&self, state: &mut H) {
+                match #scrutinee {
+                    #(Self::#names_list(item) => {
+                        ::lockstep::__private::core::hash::Hash::hash(&#indices, state);
+                        ::lockstep::__private::core::hash::Hash::hash(item, state);
+                    })*
+                    #phantom_arm
+                }
+            }
+        }
+    }
+}
+
+fn strip_default(param: &syn::GenericParam) -> TokenStream {
+    match param {
+        syn::GenericParam::Type(t) => {
+            let mut t = t.clone();
+            t.eq_token = None;
+            t.default = None;
+            quote!(#t)
+        }
+        syn::GenericParam::Const(c) => {
+            let mut c = c.clone();
+            c.eq_token = None;
+            c.default = None;
+            quote!(#c)
+        }
+        syn::GenericParam::Lifetime(l) => quote!(#l),
+    }
+}
+
+fn machine_impl(names: &Names<'_>) -> TokenStream {
+    let model = names.model;
+    let impl_generics = &names.impl_generics;
+    let machine_ty = &names.machine_ty;
+    let where_clause = &names.where_clause;
+    let context = &names.context;
+    let input = &names.input;
+    let args = input_args(names);
+    let name = model.ident.to_string();
+    let initial = Names::state_id(model.initial);
+
+    let states = model.states.iter().enumerate().map(|(index, s)| {
+        let name = s.ident.to_string();
+        let doc = s
+            .docs
+            .iter()
+            .map(|l| l.trim())
+            .find(|l| !l.is_empty())
+            .unwrap_or("")
+            .to_owned();
+        let terminal = s.terminal.is_some();
+        let accepted = model
+            .cells_of_state(index)
+            .filter(|c| matches!(c.action, Action::Move(_) | Action::Stay))
+            .map(|c| model.messages[c.message].name.to_string());
+        quote! {
+            ::lockstep::StateInfo { name: #name, doc: #doc, is_final: #terminal, accepted: &[#(#accepted),*] }
+        }
+    });
+    let messages = model.messages.iter().map(|m| m.name.to_string());
+    let cells = model.cells.iter().map(|c| {
+        let state = Names::state_id(c.state);
+        let message = u16::try_from(c.message).unwrap_or(u16::MAX);
+        let (kind, targets) = match &c.action {
+            Action::Move(t) => (quote!(Move), t.clone()),
+            Action::Stay => (quote!(Stay), Vec::new()),
+            Action::Discard => (quote!(Discard), Vec::new()),
+            Action::Defer => (quote!(Defer), Vec::new()),
+        };
+        let targets = targets.into_iter().map(Names::state_id);
+        quote! {
+            ::lockstep::Cell {
+                state: #state,
+                message: ::lockstep::MessageId(#message),
+                kind: ::lockstep::CellKind::#kind,
+                targets: &[#(#targets),*],
+            }
+        }
+    });
+    let state_arms = (0..model.states.len()).map(|i| {
+        let pattern = names.variant_any(i);
+        let id = Names::state_id(i);
+        quote!(#pattern => #id,)
+    });
+    let route_arms = model.messages.iter().map(|m| {
+        let (variant, ty) = (&m.name, &m.ty);
+        quote!(#input::#variant(item) => ::lockstep::Visit::<Self, C>::visit::<#ty>(visitor, item),)
+    });
+    let id_arms = model.messages.iter().enumerate().map(|(i, m)| {
+        let variant = &m.name;
+        let i = u16::try_from(i).unwrap_or(u16::MAX);
+        quote!(#input::#variant(_) => ::lockstep::MessageId(#i),)
+    });
+    let phantom_route = names
+        .phantom
+        .as_ref()
+        .map(|_| quote!(#input::__Phantom(_, never) => match never {},));
+    let phantom_id = names
+        .phantom
+        .as_ref()
+        .map(|_| quote!(#input::__Phantom(_, never) => match *never {},));
+    // With no message at all (a machine of terminal states), the input enum is empty.
+    let route_body = if model.messages.is_empty() && names.phantom.is_none() {
+        quote!(match input {})
+    } else {
+        quote!(match input { #(#route_arms)* #phantom_route })
+    };
+    let id_body = if model.messages.is_empty() && names.phantom.is_none() {
+        quote!(match *input {})
+    } else {
+        quote!(match input { #(#id_arms)* #phantom_id })
+    };
+    let input_ty = quote!(#input #args);
+
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::lockstep::Machine for #machine_ty #where_clause {
+            type Context = #context;
+            type Input<C: ::lockstep::Carrier> = #input_ty;
+
+            const NAME: &'static str = #name;
+            const STATES: &'static [::lockstep::StateInfo] = &[#(#states),*];
+            const MESSAGES: &'static [&'static str] = &[#(#messages),*];
+            const CELLS: &'static [::lockstep::Cell] = &[#(#cells),*];
+            const INITIAL: ::lockstep::StateId = #initial;
+
+            #[inline]
+            fn state(&self) -> ::lockstep::StateId {
+                match self {
+                    #(#state_arms)*
+                }
+            }
+
+            #[inline]
+            fn route<C: ::lockstep::Carrier, V: ::lockstep::Visit<Self, C>>(input: #input_ty, visitor: V) -> V::Output {
+                #route_body
+            }
+
+            #[inline]
+            fn input_message<C: ::lockstep::Carrier>(input: &#input_ty) -> ::lockstep::MessageId {
+                #id_body
+            }
+        }
+    }
+}

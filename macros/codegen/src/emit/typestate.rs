@@ -1,0 +1,139 @@
+//! `Transition<M>` for each state × message the state handles now (`on` and `discard` cells; a
+//! deferred or undeclared message does not compile on a typestate value), and the inherent `send`
+//! on each state struct.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+
+use super::Names;
+use crate::model::{Action, Cell};
+
+pub(super) fn emit(names: &Names<'_>) -> TokenStream {
+    let model = names.model;
+    let mut out: TokenStream = model.cells.iter().map(|c| transition(names, c)).collect();
+    for index in 0..model.states.len() {
+        out.extend(inherent_send(names, index));
+    }
+    out
+}
+
+fn transition(names: &Names<'_>, cell: &Cell) -> TokenStream {
+    let model = names.model;
+    let message = &model.messages[cell.message].ty;
+    let impl_generics = &names.impl_generics;
+    let args = &names.ty_args;
+    let where_clause = &names.where_clause;
+    let context = &names.context;
+    let handlers = &names.handlers;
+    let this = names.state_struct(cell.state);
+    let has_data = model.states[cell.state].data.is_some();
+    let join = quote!(<#message as ::lockstep::Message>::join_reply);
+
+    let (next, body) = match &cell.action {
+        Action::Move(targets) => {
+            let handler = model.handler_name(cell);
+            let pattern = names.state_pattern(cell.state, &quote!(state));
+            let data_arg = has_data.then(|| quote!(state,));
+            let call = quote!(<#context as #handlers #args>::#handler(context, #data_arg message));
+            match targets.as_slice() {
+                [target] => {
+                    let next_struct = names.state_struct(*target);
+                    let next = quote!(#next_struct #args);
+                    let body = if model.states[*target].data.is_some() {
+                        let value = names.state_value(*target, &quote!(data));
+                        quote! {
+                            let #pattern = self;
+                            let (data, reply) = <#message as ::lockstep::Message>::split_reply(#call);
+                            #join(#value, reply)
+                        }
+                    } else {
+                        let value = names.state_value(*target, &TokenStream::new());
+                        quote! {
+                            let #pattern = self;
+                            let reply = #call;
+                            #join(#value, reply)
+                        }
+                    };
+                    (next, body)
+                }
+                _ => {
+                    let cell_enum = names.cell_enum(cell.state, cell.message);
+                    (
+                        quote!(#cell_enum #args),
+                        quote! {
+                            let #pattern = self;
+                            #call
+                        },
+                    )
+                }
+            }
+        }
+        Action::Stay => {
+            let handler = model.handler_name(cell);
+            let data_arg = has_data.then(|| quote!(&mut this.0,));
+            (
+                quote!(Self),
+                quote! {
+                    let mut this = self;
+                    let reply = <#context as #handlers #args>::#handler(context, #data_arg message);
+                    #join(this, reply)
+                },
+            )
+        }
+        Action::Discard => {
+            let reply =
+                quote_spanned!(cell.message_span=> ::lockstep::__private::discarded::<#message>());
+            (
+                quote!(Self),
+                quote! {
+                    let _ = (context, message);
+                    #join(self, #reply)
+                },
+            )
+        }
+        Action::Defer => return TokenStream::new(),
+    };
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::lockstep::Transition<#message> for #this #args #where_clause {
+            type Context = #context;
+            type Next = #next;
+
+            #[inline]
+            fn send(self, context: &mut #context, message: #message) -> <#message as ::lockstep::Message>::WithReply<#next> {
+                #body
+            }
+        }
+    }
+}
+
+fn inherent_send(names: &Names<'_>, index: usize) -> TokenStream {
+    let impl_generics = &names.impl_generics;
+    let args = &names.ty_args;
+    let where_clause = &names.where_clause;
+    let context = &names.context;
+    let this = names.state_struct(index);
+    let state = &names.model.states[index].ident;
+    let doc = format!(
+        "Sends `message` to the machine in state `{state}`. Compiles only for the messages \
+         `{state}` handles; returns the next state's value (with the reply, if the message has one)."
+    );
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #this #args #where_clause {
+            #[doc = #doc]
+            #[inline]
+            #[must_use = "the returned value is the machine in its next state"]
+            pub fn send<M: ::lockstep::Message>(
+                self,
+                context: &mut #context,
+                message: M,
+            ) -> <M as ::lockstep::Message>::WithReply<<Self as ::lockstep::Transition<M>>::Next>
+            where
+                Self: ::lockstep::Transition<M, Context = #context>,
+            {
+                ::lockstep::Transition::send(self, context, message)
+            }
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! Tokens → spec: the attributes exactly as the user wrote them, with their spans. Nothing is
+//! resolved here (targets are still names); that is the model's job.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident, Token, Type, Visibility};
+
+use crate::errors::Errors;
+use crate::names::did_you_mean;
+
+/// The attributes `#[derive(Machine)]` reads on the enum.
+pub const MACHINE_KEYS: &[&str] = &["context", "exhaustive"];
+/// The keys of `#[message(..)]`.
+pub const MESSAGE_KEYS: &[&str] = &["reply"];
+
+/// A machine as written.
+pub struct MachineSpec {
+    pub vis: Visibility,
+    pub ident: Ident,
+    pub generics: Generics,
+    pub context: Option<Type>,
+    pub exhaustive: Option<Span>,
+    pub states: Vec<StateSpec>,
+}
+
+/// One variant as written.
+pub struct StateSpec {
+    pub ident: Ident,
+    pub docs: Vec<String>,
+    pub data: Option<Type>,
+    pub initial: Option<Span>,
+    pub terminal: Option<Span>,
+    pub cells: Vec<CellSpec>,
+}
+
+/// One cell as written: `on(M => A | B)`, `on(M)`, `discard(M)`, `defer(M)`.
+pub struct CellSpec {
+    pub message: syn::TypePath,
+    pub action: ActionSpec,
+    /// The attribute's name (`on`, `discard`, `defer`), for errors that point at the whole cell.
+    pub keyword: Ident,
+}
+
+/// What a cell does, as written.
+pub enum ActionSpec {
+    Move(Vec<Ident>),
+    Stay,
+    Discard,
+    Defer,
+}
+
+impl ActionSpec {
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Self::Move(_) => "`on(.. => ..)`",
+            Self::Stay => "`on(..)`",
+            Self::Discard => "`discard`",
+            Self::Defer => "`defer`",
+        }
+    }
+}
+
+/// A message as written.
+pub struct MessageSpec {
+    pub ident: Ident,
+    pub generics: Generics,
+    pub reply: Option<Type>,
+}
+
+/// Parses the enum. `None` only when there is nothing to generate for (not an enum, or unparsable);
+/// smaller mistakes are reported and parsing goes on.
+pub fn machine(input: TokenStream, errors: &mut Errors) -> Option<MachineSpec> {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(error) => {
+            errors.push(error);
+            return None;
+        }
+    };
+    let Data::Enum(data) = &input.data else {
+        let keyword = match &input.data {
+            Data::Struct(s) => s.struct_token.span,
+            Data::Union(u) => u.union_token.span,
+            Data::Enum(e) => e.enum_token.span,
+        };
+        errors.at(
+            keyword,
+            "`#[derive(Machine)]` works on an enum whose variants are the states: \
+             `enum Door { #[initial] #[on(Open => Opened)] Closed, Opened }`",
+        );
+        return None;
+    };
+
+    let mut spec = MachineSpec {
+        vis: input.vis.clone(),
+        ident: input.ident.clone(),
+        generics: input.generics.clone(),
+        context: None,
+        exhaustive: None,
+        states: Vec::new(),
+    };
+    for attr in &input.attrs {
+        if attr.path().is_ident("machine") {
+            machine_options(attr, &mut spec, errors);
+        }
+    }
+    if data.variants.is_empty() {
+        errors.at(
+            input.ident.span(),
+            format!(
+                "the machine `{}` has no states: add at least one variant, marked `#[initial]`",
+                input.ident
+            ),
+        );
+    }
+    for variant in &data.variants {
+        if let Some(state) = state(variant, errors) {
+            spec.states.push(state);
+        }
+    }
+    Some(spec)
+}
+
+fn machine_options(attr: &Attribute, spec: &mut MachineSpec, errors: &mut Errors) {
+    let result = attr.parse_nested_meta(|meta| {
+        if meta.path.is_ident("context") {
+            let value: Type = meta.value()?.parse()?;
+            if spec.context.is_some() {
+                errors.spanned(&meta.path, "`context` is set twice: keep one");
+            }
+            spec.context = Some(value);
+        } else if meta.path.is_ident("exhaustive") {
+            if spec.exhaustive.is_some() {
+                errors.spanned(&meta.path, "`exhaustive` is set twice: keep one");
+            }
+            spec.exhaustive = Some(meta.path.span());
+        } else {
+            let name = path_name(&meta.path);
+            errors.spanned(
+                &meta.path,
+                format!(
+                    "unknown key `{name}` in `#[machine(..)]`: the keys are `context = Type` and \
+                     `exhaustive`{}",
+                    did_you_mean(&name, MACHINE_KEYS.iter().copied())
+                ),
+            );
+            // Skip its value, if any, so the keys after it are still read.
+            if meta.input.peek(Token![=]) {
+                let _: TokenStream = meta.value()?.parse()?;
+            } else if meta.input.peek(syn::token::Paren) {
+                let _content;
+                syn::parenthesized!(_content in meta.input);
+            }
+        }
+        Ok(())
+    });
+    if let Err(error) = result {
+        errors.push(error);
+    }
+}
+
+fn path_name(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+fn state(variant: &syn::Variant, errors: &mut Errors) -> Option<StateSpec> {
+    let data = match &variant.fields {
+        Fields::Unit => None,
+        Fields::Unnamed(fields) if fields.unnamed.len() == 1 => Some(fields.unnamed[0].ty.clone()),
+        fields => {
+            errors.spanned(
+                fields,
+                format!(
+                    "a state is a unit variant (`{0}`) or a tuple variant with one field holding the \
+                     state's data (`{0}(Data)`); put several fields in a struct: `{0}({0}Data)`",
+                    variant.ident
+                ),
+            );
+            None
+        }
+    };
+    if let Some((_, discriminant)) = &variant.discriminant {
+        errors.spanned(
+            discriminant,
+            "states have no explicit discriminants: lockstep numbers them in declaration order",
+        );
+    }
+    let mut state = StateSpec {
+        ident: variant.ident.clone(),
+        docs: Vec::new(),
+        data,
+        initial: None,
+        terminal: None,
+        cells: Vec::new(),
+    };
+    for attr in &variant.attrs {
+        let Some(name) = attr.path().get_ident().map(Ident::to_string) else {
+            continue;
+        };
+        match name.as_str() {
+            "doc" => {
+                if let syn::Meta::NameValue(nv) = &attr.meta {
+                    if let syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) = &nv.value
+                    {
+                        state.docs.push(s.value());
+                    }
+                }
+            }
+            "initial" | "terminal" => {
+                if let Err(error) = attr.meta.require_path_only() {
+                    errors.push(syn::Error::new(
+                        error.span(),
+                        format!("`#[{name}]` takes no arguments"),
+                    ));
+                }
+                let slot = if name == "initial" {
+                    &mut state.initial
+                } else {
+                    &mut state.terminal
+                };
+                if slot.is_some() {
+                    errors.spanned(attr, format!("`#[{name}]` is written twice on this state"));
+                }
+                *slot = Some(attr.path().span());
+            }
+            "on" | "discard" | "defer" => {
+                let keyword = attr.path().get_ident().cloned().unwrap_or_else(|| {
+                    Ident::new(&name, attr.path().span())
+                });
+                let parsed = attr.parse_args_with(|input: ParseStream<'_>| {
+                    Punctuated::<CellArgs, Token![,]>::parse_terminated(input)
+                });
+                match parsed {
+                    Ok(list) if list.is_empty() => errors.spanned(
+                        attr,
+                        format!("`#[{name}(..)]` names at least one message type"),
+                    ),
+                    Ok(list) => {
+                        for args in list {
+                            if let Some(cell) = cell(&keyword, args, errors) {
+                                state.cells.push(cell);
+                            }
+                        }
+                    }
+                    Err(error) => errors.push(error),
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(state)
+}
+
+/// `Message` or `Message => A | B`.
+struct CellArgs {
+    message: Type,
+    targets: Option<(Token![=>], Punctuated<Ident, Token![|]>)>,
+}
+
+impl Parse for CellArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let message: Type = input.parse()?;
+        let targets = if input.peek(Token![=>]) {
+            let arrow: Token![=>] = input.parse()?;
+            let targets = Punctuated::parse_separated_nonempty(input)?;
+            Some((arrow, targets))
+        } else {
+            None
+        };
+        Ok(Self { message, targets })
+    }
+}
+
+fn cell(keyword: &Ident, args: CellArgs, errors: &mut Errors) -> Option<CellSpec> {
+    let message = match args.message {
+        Type::Path(path) if path.qself.is_none() => path,
+        other => {
+            errors.spanned(
+                &other,
+                "a message is named by its type path (`Coin`, `crate::msg::Coin`, `Data<T>`)",
+            );
+            return None;
+        }
+    };
+    let action = match (keyword.to_string().as_str(), args.targets) {
+        ("on", Some((_, targets))) => Move(targets.into_iter().collect()),
+        ("on", None) => ActionSpec::Stay,
+        (kind, Some((arrow, _))) => {
+            errors.spanned(
+                arrow,
+                format!(
+                    "`{kind}` keeps the state, so it takes no target: write `#[{kind}({})]`, or \
+                     `#[on(.. => Target)]` to move",
+                    quote::ToTokens::to_token_stream(&message)
+                ),
+            );
+            return None;
+        }
+        ("discard", None) => ActionSpec::Discard,
+        (_, None) => ActionSpec::Defer,
+    };
+    Some(CellSpec {
+        message,
+        action,
+        keyword: keyword.clone(),
+    })
+}
+
+use ActionSpec::Move;
+
+/// Parses a `#[derive(Message)]` item.
+pub fn message(input: TokenStream, errors: &mut Errors) -> Option<MessageSpec> {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(error) => {
+            errors.push(error);
+            return None;
+        }
+    };
+    if let Data::Union(u) = &input.data {
+        errors.at(
+            u.union_token.span,
+            "`#[derive(Message)]` works on structs and enums",
+        );
+        return None;
+    }
+    let mut reply: Option<Type> = None;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("message")) {
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("reply") {
+                let ty: Type = meta.value()?.parse()?;
+                if reply.is_some() {
+                    errors.spanned(&meta.path, "`reply` is set twice: keep one");
+                }
+                reply = Some(ty);
+            } else {
+                let name = path_name(&meta.path);
+                errors.spanned(
+                    &meta.path,
+                    format!(
+                        "unknown key `{name}` in `#[message(..)]`: the only key is `reply = Type`{}",
+                        did_you_mean(&name, MESSAGE_KEYS.iter().copied())
+                    ),
+                );
+                if meta.input.peek(Token![=]) {
+                    let _: TokenStream = meta.value()?.parse()?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(error) = result {
+            errors.push(error);
+        }
+    }
+    // `reply = ()` is the same as no reply.
+    let reply = reply.filter(|ty| !matches!(ty, Type::Tuple(t) if t.elems.is_empty()));
+    Some(MessageSpec {
+        ident: input.ident,
+        generics: input.generics,
+        reply,
+    })
+}

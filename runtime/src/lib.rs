@@ -1,0 +1,86 @@
+//! # lockstep
+//!
+//! State machines written as plain Rust enums. One `#[derive(Machine)]` spec gives an exhaustive
+//! dispatch (every state × message cell decided), handlers that can only reach declared states,
+//! rejection of messages invalid in the current state — at compile time (typestate) or at run time
+//! (a [`Rejected`] that hands the message back) — and generated docs and diagrams.
+//!
+//! ```
+//! use lockstep::{Driver, Machine, Message};
+//!
+//! #[derive(Message)] pub struct Coin { pub cents: u32 }
+//! #[derive(Message)] pub struct Push;
+//! #[derive(Message)] #[message(reply = u32)] pub struct Refund;
+//!
+//! pub struct Paid { pub cents: u32 }
+//!
+//! #[derive(Default)]
+//! pub struct Till { pub total: u64 }
+//!
+//! /// A coin-operated turnstile.
+//! #[derive(Machine)]
+//! #[machine(context = Till)]
+//! pub enum Turnstile {
+//!     /// The arm is locked until someone pays.
+//!     #[initial]
+//!     #[on(Coin => Unlocked)]
+//!     #[discard(Push)]
+//!     Locked,
+//!     /// Paid: one person may pass, or take the money back.
+//!     #[on(Push => Locked)]
+//!     #[on(Coin)]
+//!     #[on(Refund => Locked)]
+//!     Unlocked(Paid),
+//! }
+//!
+//! impl turnstile::Handlers for Till {
+//!     fn locked_on_coin(&mut self, coin: Coin) -> Paid { Paid { cents: coin.cents } }
+//!     fn unlocked_on_push(&mut self, paid: Paid, _: Push) { self.total += u64::from(paid.cents) }
+//!     fn unlocked_on_coin(&mut self, paid: &mut Paid, coin: Coin) { paid.cents += coin.cents }
+//!     fn unlocked_on_refund(&mut self, paid: Paid, _: Refund) -> u32 { paid.cents }
+//! }
+//!
+//! let mut till = Till::default();
+//! let mut turnstile = Driver::new(Turnstile::Locked);
+//! assert!(turnstile.send(&mut till, Refund).is_err()); // Locked has nothing to refund
+//! turnstile.send(&mut till, Coin { cents: 50 })?;
+//! assert_eq!(turnstile.send(&mut till, Refund)?, 50);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The book (in `book/`) is the guide; this page is the reference.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+mod machine;
+mod message;
+mod outcome;
+mod typestate;
+
+#[cfg(feature = "alloc")]
+mod driver;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use machine::{
+    Accepts, Bare, Carrier, Cell, CellKind, Machine, MessageId, StateId, StateInfo, Visit,
+};
+pub use message::{Message, Tell};
+pub use outcome::{Outcome, Reason, Rejected};
+pub use typestate::{Target, Transition};
+
+#[cfg(feature = "alloc")]
+pub use driver::{DEFAULT_DEFER_CAPACITY, Driver, Posted};
+
+/// Derives [`Machine`], [`Accepts`] for every message a state mentions, the handler trait, typestate
+/// structs and the machine's docs. See the book's spec reference.
+#[cfg(feature = "derive")]
+pub use lockstep_macros::Machine;
+
+/// Derives [`Message`]. `#[message(reply = R)]` sets the reply type (default `()`).
+#[cfg(feature = "derive")]
+pub use lockstep_macros::Message;

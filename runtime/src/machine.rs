@@ -1,0 +1,193 @@
+//! The traits a `#[derive(Machine)]` implements, and the static description of the machine that
+//! drivers, docs, the checker and coverage read.
+
+use crate::message::Message;
+use crate::outcome::Outcome;
+
+/// A state of a machine, by its position in [`Machine::STATES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StateId(pub u16);
+
+impl StateId {
+    /// The position in [`Machine::STATES`].
+    #[must_use]
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A message type of a machine, by its position in [`Machine::MESSAGES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MessageId(pub u16);
+
+impl MessageId {
+    /// The position in [`Machine::MESSAGES`].
+    #[must_use]
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// What a state does with one message: one cell of the state × message matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CellKind {
+    /// `#[on(M => T)]` or `#[on(M => A | B)]`: run the handler and move to one of the targets.
+    Move,
+    /// `#[on(M)]`: run the handler and stay.
+    Stay,
+    /// `#[discard(M)]`: drop the message on purpose.
+    Discard,
+    /// `#[defer(M)]`: keep the message until the state changes.
+    Defer,
+    /// No cell declared: the message is rejected and handed back.
+    Reject,
+}
+
+/// One declared cell of the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Cell {
+    /// The state that declares it.
+    pub state: StateId,
+    /// The message it takes.
+    pub message: MessageId,
+    /// What it does.
+    pub kind: CellKind,
+    /// The states a [`CellKind::Move`] may go to (empty for the other kinds).
+    pub targets: &'static [StateId],
+}
+
+/// The static description of one state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StateInfo {
+    /// The variant's name.
+    pub name: &'static str,
+    /// The first line of the variant's doc comment, or `""`.
+    pub doc: &'static str,
+    /// Whether the state is `#[final]` (accepts nothing).
+    pub is_final: bool,
+    /// The messages this state runs a handler for (`on` cells), for error messages.
+    pub accepted: &'static [&'static str],
+}
+
+/// A state machine: an enum with `#[derive(Machine)]`.
+///
+/// The generated code implements this trait, [`Accepts<M>`] for every message some state mentions,
+/// and a handler trait (`<machine>::Handlers`) that the [context](Machine::Context) implements.
+pub trait Machine: Sized {
+    /// The data shared by every state (`#[machine(context = T)]`, default `()`). It implements the
+    /// machine's handler trait.
+    type Context;
+
+    /// Every message this machine accepts in some state, as one enum whose variants carry
+    /// `C::Of<M>`: the bare message ([`Bare`]), or the message with a reply slot (an actor), or
+    /// whatever a driver needs to keep a message of any of the machine's types in one queue.
+    type Input<C: Carrier>;
+
+    /// The machine's type name.
+    const NAME: &'static str;
+    /// Every state, in declaration order.
+    const STATES: &'static [StateInfo];
+    /// Every message type some state mentions, in order of first mention.
+    const MESSAGES: &'static [&'static str];
+    /// Every declared cell (undeclared cells reject).
+    const CELLS: &'static [Cell];
+    /// The `#[initial]` state.
+    const INITIAL: StateId;
+
+    /// The state the machine is in.
+    fn state(&self) -> StateId;
+
+    /// The name of the state the machine is in.
+    fn state_name(&self) -> &'static str {
+        Self::STATES[self.state().index()].name
+    }
+
+    /// Hands an [`Input`](Machine::Input) to the visitor as its concrete message type, so a driver can
+    /// dispatch a queued message without boxing or dynamic dispatch.
+    fn route<C: Carrier, V: Visit<Self, C>>(input: Self::Input<C>, visitor: V) -> V::Output;
+
+    /// The [`MessageId`] of the input's message.
+    fn input_message<C: Carrier>(input: &Self::Input<C>) -> MessageId;
+}
+
+/// A machine that has a cell for `M` in at least one state. Sending a message to a machine that
+/// accepts it nowhere does not compile.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` accepts no `{M}` in any state",
+    label = "no state of `{Self}` declares a cell for `{M}`",
+    note = "add `#[on({M} => Target)]`, `#[on({M})]`, `#[defer({M})]` or `#[discard({M})]` to a state of `{Self}`"
+)]
+pub trait Accepts<M: Message>: Machine {
+    /// `M`'s position in [`Machine::MESSAGES`].
+    const MESSAGE: MessageId;
+
+    /// Runs the cell of (current state, `M`): the exhaustive, panic-free dispatch that every driver
+    /// shares. Takes the machine by value because handlers take the state's data by value; it is
+    /// always handed back. If a handler panics, the machine is consumed by the unwind: a driver
+    /// that kept it in an `Option` sees `None` and reports itself poisoned, never a half-moved state.
+    fn dispatch(self, context: &mut Self::Context, message: M) -> (Self, Outcome<M>);
+
+    /// Wraps `M` as an [`Input`](Machine::Input).
+    fn input<C: Carrier>(item: C::Of<M>) -> Self::Input<C>;
+}
+
+/// How a driver carries a message in a queue: [`Bare`] keeps the message alone; an actor keeps it
+/// with its reply slot.
+pub trait Carrier {
+    /// What is kept for a message of type `M`.
+    type Of<M: Message>;
+}
+
+/// Keeps the message alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Bare;
+
+impl Carrier for Bare {
+    type Of<M: Message> = M;
+}
+
+/// Receives the concrete message type of an [`Input`](Machine::Input) from [`Machine::route`].
+pub trait Visit<Mc: Machine, C: Carrier> {
+    /// What the visit returns.
+    type Output;
+    /// Called once, with `M` the message type the input holds.
+    fn visit<M: Message>(self, item: C::Of<M>) -> Self::Output
+    where
+        Mc: Accepts<M>;
+}
+
+/// Dispatches a [`Bare`] input: the machine's dispatch for whichever message type it holds, with the
+/// outcome reduced to what a queue keeper needs.
+pub(crate) struct DispatchBare<'a, Mc: Machine> {
+    pub(crate) machine: Mc,
+    pub(crate) context: &'a mut Mc::Context,
+}
+
+/// The outcome of dispatching an [`Input`](Machine::Input) of unknown message type.
+pub(crate) enum Replayed<Mc: Machine> {
+    /// Deferred again: keep it.
+    Deferred(Mc::Input<Bare>),
+    /// The new state has no cell for it: a dead letter.
+    Rejected(Mc::Input<Bare>),
+    /// Anything else; `true` if the state changed.
+    Done { changed: bool },
+}
+
+impl<Mc: Machine> Visit<Mc, Bare> for DispatchBare<'_, Mc> {
+    type Output = (Mc, Replayed<Mc>);
+
+    fn visit<M: Message>(self, message: M) -> Self::Output
+    where
+        Mc: Accepts<M>,
+    {
+        let (machine, outcome) = self.machine.dispatch(self.context, message);
+        let replayed = match outcome {
+            Outcome::Deferred { message, .. } => Replayed::Deferred(Mc::input::<Bare>(message)),
+            Outcome::Rejected { message, .. } => Replayed::Rejected(Mc::input::<Bare>(message)),
+            other => Replayed::Done {
+                changed: other.changed_state(),
+            },
+        };
+        (machine, replayed)
+    }
+}

@@ -1,0 +1,44 @@
+//! What a message is: a type, with the type of its reply.
+
+/// A message a machine can be sent. Derive it with `#[derive(Message)]`.
+///
+/// A message names its reply type (`#[message(reply = R)]`, default `()`). Handlers of cells that
+/// move to a state with data return that data *together with* the reply, as
+/// [`WithReply<T>`](Message::WithReply): just `T` for messages without a reply, `(T, Reply)` otherwise,
+/// so a handler of a plain message never writes `(paid, ())`.
+pub trait Message: Sized {
+    /// What the receiver answers. `()` for a message that is only told.
+    type Reply;
+
+    /// A value of type `T` together with this message's reply: `T` when the reply is `()`,
+    /// `(T, Self::Reply)` otherwise.
+    type WithReply<T>;
+
+    /// The message's type name as written, without generic arguments (for errors, traces, docs).
+    const NAME: &'static str;
+
+    /// Splits a [`WithReply`](Message::WithReply) into the value and the reply.
+    fn split_reply<T>(with: Self::WithReply<T>) -> (T, Self::Reply);
+
+    /// Joins a value and the reply into a [`WithReply`](Message::WithReply).
+    fn join_reply<T>(value: T, reply: Self::Reply) -> Self::WithReply<T>;
+
+    /// The reply of a handler the user did not write (a provided handler method).
+    ///
+    /// For a message without a reply this is `()`. For a message with a reply there is no reply to make
+    /// up, so the derive makes this a compile-time error that names the handler to write; it is evaluated
+    /// only if a provided handler method is actually used for this message.
+    #[doc(hidden)]
+    fn __provided_reply<H: ?Sized>() -> Self::Reply;
+}
+
+/// Messages whose reply is `()`. Only these may be discarded (`#[discard(M)]`): a sender waiting for a
+/// reply would otherwise be answered with nothing.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has a reply, so no state may discard it",
+    label = "a sender asking `{Self}` waits for a reply that a discarded message never gets",
+    note = "handle it with `#[on(..)]` and reply, or leave the cell undeclared so it is rejected with the message handed back"
+)]
+pub trait Tell: Message<Reply = ()> {}
+
+impl<M: Message<Reply = ()>> Tell for M {}

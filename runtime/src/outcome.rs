@@ -1,0 +1,224 @@
+//! What one dispatch did, and the typed rejection that hands a message back.
+
+use core::fmt;
+
+use crate::machine::StateId;
+use crate::message::Message;
+
+/// What dispatching one message did. Returned by [`Accepts::dispatch`](crate::Accepts::dispatch)
+/// together with the machine.
+///
+/// Every variant that did not run a handler hands the message back, so nothing is lost.
+#[must_use = "an outcome may hand a deferred or rejected message back"]
+pub enum Outcome<M: Message> {
+    /// A cell `#[on(M => T)]` ran and the machine moved (possibly to the same state: a
+    /// self-transition, which exits and re-enters).
+    Moved {
+        /// The state before.
+        from: StateId,
+        /// The state after.
+        to: StateId,
+        /// The handler's reply.
+        reply: M::Reply,
+    },
+    /// A cell `#[on(M)]` ran and the machine stayed in its state.
+    Stayed {
+        /// The state the machine is in.
+        state: StateId,
+        /// The handler's reply.
+        reply: M::Reply,
+    },
+    /// The state discards `M` on purpose (`#[discard(M)]`); the message was dropped. Only messages
+    /// without a reply can be discarded, so `reply` is `()`.
+    Discarded {
+        /// The state the machine is in.
+        state: StateId,
+        /// `()`.
+        reply: M::Reply,
+    },
+    /// The state defers `M` (`#[defer(M)]`): keep it and retry after the next state change.
+    Deferred {
+        /// The state the machine is in.
+        state: StateId,
+        /// The message, handed back to whoever keeps the deferred queue.
+        message: M,
+    },
+    /// The state declares no cell for `M`.
+    Rejected {
+        /// The state the machine is in.
+        state: StateId,
+        /// The message, handed back intact.
+        message: M,
+    },
+}
+
+impl<M: Message> Outcome<M> {
+    /// The state the machine is in after the dispatch.
+    pub fn state(&self) -> StateId {
+        match self {
+            Self::Moved { to, .. } => *to,
+            Self::Stayed { state, .. }
+            | Self::Discarded { state, .. }
+            | Self::Deferred { state, .. }
+            | Self::Rejected { state, .. } => *state,
+        }
+    }
+
+    /// Whether the machine changed state (a self-transition counts: it left and re-entered).
+    pub fn changed_state(&self) -> bool {
+        matches!(self, Self::Moved { .. })
+    }
+
+    /// The short name of the outcome's kind, for traces and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Moved { .. } => "moved",
+            Self::Stayed { .. } => "stayed",
+            Self::Discarded { .. } => "discarded",
+            Self::Deferred { .. } => "deferred",
+            Self::Rejected { .. } => "rejected",
+        }
+    }
+}
+
+impl<M: Message> fmt::Debug for Outcome<M>
+where
+    M::Reply: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Moved { from, to, reply } => f
+                .debug_struct("Moved")
+                .field("from", from)
+                .field("to", to)
+                .field("reply", reply)
+                .finish(),
+            Self::Stayed { state, reply } => f
+                .debug_struct("Stayed")
+                .field("state", state)
+                .field("reply", reply)
+                .finish(),
+            Self::Discarded { state, .. } => f.debug_struct("Discarded").field("state", state).finish(),
+            Self::Deferred { state, .. } => f
+                .debug_struct("Deferred")
+                .field("state", state)
+                .field("message", &M::NAME)
+                .finish_non_exhaustive(),
+            Self::Rejected { state, .. } => f
+                .debug_struct("Rejected")
+                .field("state", state)
+                .field("message", &M::NAME)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// Why a message was handed back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The current state declares no cell for the message.
+    NotAccepted,
+    /// The current state defers the message, and this caller cannot wait for the state to change
+    /// (a synchronous `send`; use `post` to queue it instead).
+    Deferred,
+    /// The deferred queue is full.
+    DeferQueueFull,
+    /// A handler panicked earlier and the machine's state was lost with it.
+    Poisoned,
+}
+
+/// A message the machine did not take, handed back with where and why.
+///
+/// ```
+/// # use lockstep::{Rejected, Reason};
+/// # struct Refund;
+/// # fn demo(rejected: Rejected<Refund>) {
+/// let Rejected { state, message, .. } = rejected; // the message is yours again
+/// # let _ = (state, message);
+/// # }
+/// ```
+pub struct Rejected<M> {
+    /// The machine's type name.
+    pub machine: &'static str,
+    /// The name of the state the machine was in (`"<poisoned>"` when [`Reason::Poisoned`]).
+    pub state: &'static str,
+    /// The messages that state takes (`on` cells), to say what would have worked.
+    pub accepted: &'static [&'static str],
+    /// Why the message was not taken.
+    pub reason: Reason,
+    /// The message, intact.
+    pub message: M,
+}
+
+impl<M> Rejected<M> {
+    /// Takes the message back.
+    pub fn into_message(self) -> M {
+        self.message
+    }
+
+    /// The same rejection carrying another value, e.g. to erase the message for an error chain.
+    pub fn map<N>(self, f: impl FnOnce(M) -> N) -> Rejected<N> {
+        Rejected {
+            machine: self.machine,
+            state: self.state,
+            accepted: self.accepted,
+            reason: self.reason,
+            message: f(self.message),
+        }
+    }
+}
+
+fn type_name_tail<M>() -> &'static str {
+    let full = core::any::type_name::<M>();
+    let head = full.split('<').next().unwrap_or(full);
+    head.rsplit("::").next().unwrap_or(head)
+}
+
+impl<M> fmt::Display for Rejected<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = type_name_tail::<M>();
+        let (machine, state) = (self.machine, self.state);
+        match self.reason {
+            Reason::NotAccepted => {
+                write!(f, "{machine} in state `{state}` does not accept `{message}`")?;
+                if self.accepted.is_empty() {
+                    write!(f, "; `{state}` accepts no message")
+                } else {
+                    write!(f, "; `{state}` accepts ")?;
+                    for (i, name) in self.accepted.iter().enumerate() {
+                        let sep = if i == 0 { "" } else { ", " };
+                        write!(f, "{sep}`{name}`")?;
+                    }
+                    Ok(())
+                }
+            }
+            Reason::Deferred => write!(
+                f,
+                "{machine} in state `{state}` defers `{message}` until its state changes; \
+                 queue it with `post` or send it after the state changed"
+            ),
+            Reason::DeferQueueFull => write!(
+                f,
+                "{machine} in state `{state}` defers `{message}`, but its deferred queue is full"
+            ),
+            Reason::Poisoned => write!(
+                f,
+                "{machine} cannot take `{message}`: a handler panicked earlier and its state was lost"
+            ),
+        }
+    }
+}
+
+impl<M> fmt::Debug for Rejected<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rejected")
+            .field("machine", &self.machine)
+            .field("state", &self.state)
+            .field("reason", &self.reason)
+            .field("message", &type_name_tail::<M>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M> core::error::Error for Rejected<M> {}
