@@ -21,8 +21,12 @@ mod model;
 mod names;
 mod parse;
 
-#[cfg(feature = "pretty")]
+// The snapshot tests use it too, so it is compiled for tests without the feature.
+#[cfg(any(test, feature = "pretty"))]
 mod source;
+
+#[cfg(test)]
+mod snapshots;
 
 use proc_macro2::TokenStream;
 

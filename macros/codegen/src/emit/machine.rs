@@ -53,8 +53,8 @@ fn input_enum(names: &Names<'_>) -> TokenStream {
             .where_clause
             .as_ref()
             .map(|w| {
-                let p = &w.predicates;
-                quote!(#p,)
+                let p = w.predicates.iter();
+                quote!(#(#p,)*)
             })
             .unwrap_or_default();
         quote!(where #existing #(#preds)*)

@@ -1,0 +1,8 @@
+use lockstep::Machine;
+
+#[derive(Machine)]
+struct Turnstile {
+    locked: bool,
+}
+
+fn main() {}

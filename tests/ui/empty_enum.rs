@@ -1,0 +1,6 @@
+use lockstep::Machine;
+
+#[derive(Machine)]
+enum Nothing {}
+
+fn main() {}

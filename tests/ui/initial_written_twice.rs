@@ -1,0 +1,15 @@
+use lockstep::{Machine, Message};
+
+#[derive(Message)]
+struct Coin;
+
+#[derive(Machine)]
+enum Turnstile {
+    #[initial]
+    #[initial]
+    #[on(Coin => Unlocked)]
+    Locked,
+    Unlocked,
+}
+
+fn main() {}

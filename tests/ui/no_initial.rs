@@ -1,0 +1,13 @@
+use lockstep::{Machine, Message};
+
+#[derive(Message)]
+struct Coin;
+
+#[derive(Machine)]
+enum Turnstile {
+    #[on(Coin => Unlocked)]
+    Locked,
+    Unlocked,
+}
+
+fn main() {}

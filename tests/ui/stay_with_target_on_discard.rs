@@ -1,0 +1,19 @@
+use lockstep::{Machine, Message};
+
+#[derive(Message)]
+struct Coin;
+
+#[derive(Message)]
+struct Push;
+
+#[derive(Machine)]
+enum Turnstile {
+    #[initial]
+    #[on(Coin => Unlocked)]
+    #[discard(Push => Unlocked)]
+    Locked,
+    #[on(Push => Locked)]
+    Unlocked,
+}
+
+fn main() {}
