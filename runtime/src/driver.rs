@@ -209,7 +209,6 @@ impl<Mc: Machine> Driver<Mc> {
 
 /// What [`Driver::post`] did with a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[must_use]
 pub enum Posted {
     /// Dispatched now (moved, stayed or discarded).
     Handled,

@@ -20,6 +20,7 @@ pub(crate) struct Model {
     /// `()` when the spec names none.
     pub context: Type,
     pub exhaustive: Option<Span>,
+    pub derives: Vec<syn::Path>,
     pub states: Vec<State>,
     pub messages: Vec<MessageRef>,
     pub cells: Vec<Cell>,
@@ -92,6 +93,7 @@ impl Model {
                 .clone()
                 .unwrap_or_else(|| syn::parse_quote!(())),
             exhaustive: spec.exhaustive,
+            derives: spec.derives.clone(),
             initial: states.iter().position(|s| s.initial.is_some()).unwrap_or(0),
             states,
             messages: Vec::new(),

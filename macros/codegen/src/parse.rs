@@ -11,7 +11,7 @@ use crate::errors::Errors;
 use crate::names::did_you_mean;
 
 /// The attributes `#[derive(Machine)]` reads on the enum.
-pub const MACHINE_KEYS: &[&str] = &["context", "exhaustive"];
+pub const MACHINE_KEYS: &[&str] = &["context", "exhaustive", "derive"];
 /// The keys of `#[message(..)]`.
 pub const MESSAGE_KEYS: &[&str] = &["reply"];
 
@@ -22,6 +22,8 @@ pub struct MachineSpec {
     pub generics: Generics,
     pub context: Option<Type>,
     pub exhaustive: Option<Span>,
+    /// `derive(Debug, Clone, ..)`: derives for the generated state structs and cell enums.
+    pub derives: Vec<syn::Path>,
     pub states: Vec<StateSpec>,
 }
 
@@ -99,6 +101,7 @@ pub fn machine(input: TokenStream, errors: &mut Errors) -> Option<MachineSpec> {
         generics: input.generics.clone(),
         context: None,
         exhaustive: None,
+        derives: Vec::new(),
         states: Vec::new(),
     };
     for attr in &input.attrs {
@@ -136,13 +139,18 @@ fn machine_options(attr: &Attribute, spec: &mut MachineSpec, errors: &mut Errors
                 errors.spanned(&meta.path, "`exhaustive` is set twice: keep one");
             }
             spec.exhaustive = Some(meta.path.span());
+        } else if meta.path.is_ident("derive") {
+            meta.parse_nested_meta(|inner| {
+                spec.derives.push(inner.path);
+                Ok(())
+            })?;
         } else {
             let name = path_name(&meta.path);
             errors.spanned(
                 &meta.path,
                 format!(
-                    "unknown key `{name}` in `#[machine(..)]`: the keys are `context = Type` and \
-                     `exhaustive`{}",
+                    "unknown key `{name}` in `#[machine(..)]`: the keys are `context = Type`, \
+                     `exhaustive` and `derive(Traits)`{}",
                     did_you_mean(&name, MACHINE_KEYS.iter().copied())
                 ),
             );

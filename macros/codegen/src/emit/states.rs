@@ -64,8 +64,10 @@ fn state_struct(names: &Names<'_>, index: usize) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    let derives = derives(names);
     quote! {
         #[doc = #doc]
+        #derives
         #struct_def
 
         #[automatically_derived]
@@ -142,8 +144,10 @@ fn cell_enum(names: &Names<'_>, state: usize, message: usize, targets: &[usize])
         model.messages[message].link,
         target_list.join(", ")
     );
+    let derives = derives(names);
     quote! {
         #[doc = #doc]
+        #derives
         #vis enum #name #decl #where_clause {
             #(#[allow(missing_docs)] #variants,)*
         }
@@ -159,5 +163,15 @@ fn cell_enum(names: &Names<'_>, state: usize, message: usize, targets: &[usize])
                 }
             }
         }
+    }
+}
+
+/// `#[derive(..)]` from `#[machine(derive(..))]`, for the generated state structs and cell enums.
+fn derives(names: &Names<'_>) -> TokenStream {
+    let derives = &names.model.derives;
+    if derives.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(#[derive(#(#derives),*)])
     }
 }
