@@ -119,13 +119,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut first = Driver::new(Order::Pending);
     // Shipping before payment is refused, and the message comes back to the caller.
-    let early = first.send(&mut shop, Ship { carrier: "DHL".into() }).unwrap_err();
+    let early = first
+        .send(
+            &mut shop,
+            Ship {
+                carrier: "DHL".into(),
+            },
+        )
+        .unwrap_err();
     println!("{early}");
     assert_eq!(early.message.carrier, "DHL");
 
     first.send(&mut shop, Pay { cents: 4_200 })?;
     first.send(&mut shop, Pay { cents: 4_200 })?; // a retry: discarded, charged once
-    let tracking = first.send(&mut shop, Ship { carrier: "DHL".into() })?;
+    let tracking = first.send(
+        &mut shop,
+        Ship {
+            carrier: "DHL".into(),
+        },
+    )?;
     println!("shipped with tracking number {tracking}");
     first.send(&mut shop, Delivered)?;
 

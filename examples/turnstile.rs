@@ -81,7 +81,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("refunded {} cents", turnstile.send(&mut till, Refund)?);
     turnstile.send(&mut till, Coin { cents: 100 })?;
     turnstile.send(&mut till, Push)?;
-    println!("state: {}, till: {} cents", turnstile.state_name(), till.total);
+    println!(
+        "state: {}, till: {} cents",
+        turnstile.state_name(),
+        till.total
+    );
 
     // The same machine as a typestate: only messages the state handles compile.
     let locked = TurnstileLocked;

@@ -18,7 +18,14 @@ fn move_cell_runs_handler_and_reports_both_states() {
     let mut house = House::default();
     let (door, outcome) = Door::Closed.dispatch(&mut house, Open);
     assert_eq!(door, Door::Opened(vec![]));
-    assert!(matches!(outcome, Outcome::Moved { from: CLOSED, to: OPENED, reply: () }));
+    assert!(matches!(
+        outcome,
+        Outcome::Moved {
+            from: CLOSED,
+            to: OPENED,
+            reply: ()
+        }
+    ));
     assert!(outcome.changed_state());
 }
 
@@ -46,10 +53,24 @@ fn multi_target_cell_goes_where_the_handler_chooses() {
     let mut house = House::default();
     let (door, outcome) = Door::Opened(vec![7]).dispatch(&mut house, Slam { hard: true });
     assert_eq!(door, Door::Jammed);
-    assert!(matches!(outcome, Outcome::Moved { from: OPENED, to: JAMMED, reply: true }));
+    assert!(matches!(
+        outcome,
+        Outcome::Moved {
+            from: OPENED,
+            to: JAMMED,
+            reply: true
+        }
+    ));
     let (door, outcome) = Door::Opened(vec![8]).dispatch(&mut house, Slam { hard: false });
     assert_eq!(door, Door::Closed);
-    assert!(matches!(outcome, Outcome::Moved { to: CLOSED, reply: false, .. }));
+    assert!(matches!(
+        outcome,
+        Outcome::Moved {
+            to: CLOSED,
+            reply: false,
+            ..
+        }
+    ));
     assert_eq!(house.stored, vec![7, 8]);
 }
 
@@ -126,7 +147,10 @@ fn post_defers_and_replays_oldest_first_after_a_state_change() {
     let mut house = House::default();
     let mut door = Driver::new(Door::Closed);
     for parcel in 1..=3 {
-        assert_eq!(door.post(&mut house, Deliver(parcel)).unwrap(), Posted::Deferred);
+        assert_eq!(
+            door.post(&mut house, Deliver(parcel)).unwrap(),
+            Posted::Deferred
+        );
     }
     assert_eq!(door.post(&mut house, Knock).unwrap(), Posted::Handled);
     assert_eq!(door.deferred().len(), 3);
@@ -167,7 +191,10 @@ fn dead_letters_keep_replayed_messages_the_new_state_rejects() {
     door.post(&mut house, Ring).unwrap();
     door.post(&mut house, Deliver(1)).unwrap();
     let deferred: Vec<DoorInput> = door.deferred().cloned().collect();
-    assert_eq!(deferred, vec![DoorInput::Ring(Ring), DoorInput::Deliver(Deliver(1))]);
+    assert_eq!(
+        deferred,
+        vec![DoorInput::Ring(Ring), DoorInput::Deliver(Deliver(1))]
+    );
     door.send(&mut house, Open).unwrap();
     assert_eq!(door.take_dead_letters(), vec![DoorInput::Ring(Ring)]);
     assert_eq!(door.machine(), Some(&Door::Opened(vec![1])));
@@ -226,10 +253,15 @@ fn typestate_converts_to_and_from_the_machine() {
 fn static_description_matches_the_spec() {
     let names: Vec<_> = Door::STATES.iter().map(|s| s.name).collect();
     assert_eq!(names, ["Closed", "Opened", "Jammed"]);
-    assert_eq!(Door::STATES[0].doc, "Closed; parcels wait outside until it opens.");
+    assert_eq!(
+        Door::STATES[0].doc,
+        "Closed; parcels wait outside until it opens."
+    );
     assert_eq!(
         Door::MESSAGES,
-        ["Open", "Knock", "Close", "Deliver", "Count", "Slam", "Explode", "Ring"]
+        [
+            "Open", "Knock", "Close", "Deliver", "Count", "Slam", "Explode", "Ring"
+        ]
     );
     assert_eq!(Door::INITIAL, CLOSED);
     assert_eq!(Door::NAME, "Door");
@@ -248,7 +280,10 @@ fn static_description_matches_the_spec() {
 #[test]
 fn input_carries_any_message_and_routes_it_back_to_its_type() {
     let input: DoorInput = <Door as Accepts<Deliver>>::input::<Bare>(Deliver(3));
-    assert_eq!(Door::input_message(&input), <Door as Accepts<Deliver>>::MESSAGE);
+    assert_eq!(
+        Door::input_message(&input),
+        <Door as Accepts<Deliver>>::MESSAGE
+    );
     assert_eq!(format!("{input:?}"), "Deliver(Deliver(3))");
     let copy = input.clone();
     assert_eq!(copy, input);

@@ -54,12 +54,20 @@ impl<T: Clone + Debug + PartialEq> BufferHandlers<T> for Stats<T> {
 
 #[test]
 fn generic_machine_dispatches() {
-    let mut stats = Stats { pushed: 0, last: None };
+    let mut stats = Stats {
+        pushed: 0,
+        last: None,
+    };
     let mut buffer = Driver::new(Buffer::<u8>::Empty);
     buffer.send(&mut stats, Clear).unwrap();
     buffer.send(&mut stats, Push(1)).unwrap();
     buffer.send(&mut stats, Push(2)).unwrap();
-    assert_eq!(buffer.send(&mut stats, Drain(std::marker::PhantomData)).unwrap(), vec![1, 2]);
+    assert_eq!(
+        buffer
+            .send(&mut stats, Drain(std::marker::PhantomData))
+            .unwrap(),
+        vec![1, 2]
+    );
     assert_eq!(buffer.machine(), Some(&Buffer::Empty));
     assert_eq!(stats.pushed, 2);
     assert_eq!(stats.last, Some(1));
@@ -68,7 +76,10 @@ fn generic_machine_dispatches() {
 
 #[test]
 fn generic_typestate() {
-    let mut stats = Stats { pushed: 0, last: None };
+    let mut stats = Stats {
+        pushed: 0,
+        last: None,
+    };
     let empty = BufferEmpty::<&str>(std::marker::PhantomData);
     let filled = empty.send(&mut stats, Push("a"));
     let filled = filled.send(&mut stats, Push("b"));

@@ -176,9 +176,10 @@ fn drive(door: &mut Driver<Door>, house: &mut House, msg: Msg, via: Via) -> Seen
         Msg::Knock => tell!(Knock, |_| Msg::Knock),
         Msg::Ring => tell!(Ring, |_| Msg::Ring),
         Msg::Deliver(n) => tell!(Deliver(n), |d: Deliver| Msg::Deliver(d.0)),
-        Msg::Count => door
-            .send(house, Count)
-            .map_or_else(|r| refused(r, |_| Msg::Count), |n| Seen::Reply(n.to_string())),
+        Msg::Count => door.send(house, Count).map_or_else(
+            |r| refused(r, |_| Msg::Count),
+            |n| Seen::Reply(n.to_string()),
+        ),
         Msg::Slam(hard) => door.send(house, Slam { hard }).map_or_else(
             |r| refused(r, |s: Slam| Msg::Slam(s.hard)),
             |b| Seen::Reply(b.to_string()),

@@ -25,7 +25,7 @@ pub const DEFAULT_DEFER_CAPACITY: usize = 1024;
 ///     #[initial] #[on(Coin => Unlocked)] #[discard(Push)] Locked,
 ///     #[on(Push => Locked)] Unlocked,
 /// }
-/// impl turnstile::Handlers for () {}
+/// impl TurnstileHandlers for () {}
 ///
 /// let mut turnstile = Driver::new(Turnstile::Locked);
 /// turnstile.send(&mut (), Coin)?;
@@ -70,7 +70,9 @@ impl<Mc: Machine> Driver<Mc> {
 
     /// The current state's name (`"<poisoned>"` after a handler panicked).
     pub fn state_name(&self) -> &'static str {
-        self.machine.as_ref().map_or("<poisoned>", Machine::state_name)
+        self.machine
+            .as_ref()
+            .map_or("<poisoned>", Machine::state_name)
     }
 
     /// Messages waiting for a state change, oldest first.

@@ -33,7 +33,7 @@
 //!     Unlocked(Paid),
 //! }
 //!
-//! impl turnstile::Handlers for Till {
+//! impl TurnstileHandlers for Till {
 //!     fn locked_on_coin(&mut self, coin: Coin) -> Paid { Paid { cents: coin.cents } }
 //!     fn unlocked_on_push(&mut self, paid: Paid, _: Push) { self.total += u64::from(paid.cents) }
 //!     fn unlocked_on_coin(&mut self, paid: &mut Paid, coin: Coin) { paid.cents += coin.cents }
@@ -62,6 +62,9 @@ mod typestate;
 #[cfg(feature = "alloc")]
 mod driver;
 
+#[cfg(feature = "check")]
+pub mod check;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
@@ -84,3 +87,26 @@ pub use lockstep_macros::Machine;
 /// Derives [`Message`]. `#[message(reply = R)]` sets the reply type (default `()`).
 #[cfg(feature = "derive")]
 pub use lockstep_macros::Message;
+
+// Every ```rust block of the README and the book compiles and runs as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}
+#[cfg(doctest)]
+#[doc = include_str!("../../book/src/introduction.md")]
+mod book_introduction {}
+#[cfg(doctest)]
+#[doc = include_str!("../../book/src/getting-started.md")]
+mod book_getting_started {}
+#[cfg(doctest)]
+#[doc = include_str!("../../book/src/spec.md")]
+mod book_spec {}
+#[cfg(doctest)]
+#[doc = include_str!("../../book/src/typestate.md")]
+mod book_typestate {}
+#[cfg(doctest)]
+#[doc = include_str!("../../book/src/driver.md")]
+mod book_driver {}
+#[cfg(doctest)]
+#[doc = include_str!("../../book/src/design-notes.md")]
+mod book_design_notes {}

@@ -63,7 +63,7 @@ pub struct StateInfo {
     pub name: &'static str,
     /// The first line of the variant's doc comment, or `""`.
     pub doc: &'static str,
-    /// Whether the state is `#[final]` (accepts nothing).
+    /// Whether the state is `#[terminal]` (accepts nothing).
     pub is_final: bool,
     /// The messages this state runs a handler for (`on` cells), for error messages.
     pub accepted: &'static [&'static str],
@@ -72,7 +72,8 @@ pub struct StateInfo {
 /// A state machine: an enum with `#[derive(Machine)]`.
 ///
 /// The generated code implements this trait, [`Accepts<M>`] for every message some state mentions,
-/// and a handler trait (`<machine>::Handlers`) that the [context](Machine::Context) implements.
+/// and a handler trait (`<Name>Handlers`, e.g. `TurnstileHandlers`) that the
+/// [context](Machine::Context) implements.
 pub trait Machine: Sized {
     /// The data shared by every state (`#[machine(context = T)]`, default `()`). It implements the
     /// machine's handler trait.
@@ -158,12 +159,14 @@ pub trait Visit<Mc: Machine, C: Carrier> {
 
 /// Dispatches a [`Bare`] input: the machine's dispatch for whichever message type it holds, with the
 /// outcome reduced to what a queue keeper needs.
+#[cfg(feature = "alloc")]
 pub(crate) struct DispatchBare<'a, Mc: Machine> {
     pub(crate) machine: Mc,
     pub(crate) context: &'a mut Mc::Context,
 }
 
 /// The outcome of dispatching an [`Input`](Machine::Input) of unknown message type.
+#[cfg(feature = "alloc")]
 pub(crate) enum Replayed<Mc: Machine> {
     /// Deferred again: keep it.
     Deferred(Mc::Input<Bare>),
@@ -173,6 +176,7 @@ pub(crate) enum Replayed<Mc: Machine> {
     Done { changed: bool },
 }
 
+#[cfg(feature = "alloc")]
 impl<Mc: Machine> Visit<Mc, Bare> for DispatchBare<'_, Mc> {
     type Output = (Mc, Replayed<Mc>);
 

@@ -98,7 +98,9 @@ where
                 .field("state", state)
                 .field("reply", reply)
                 .finish(),
-            Self::Discarded { state, .. } => f.debug_struct("Discarded").field("state", state).finish(),
+            Self::Discarded { state, .. } => {
+                f.debug_struct("Discarded").field("state", state).finish()
+            }
             Self::Deferred { state, .. } => f
                 .debug_struct("Deferred")
                 .field("state", state)
@@ -181,7 +183,10 @@ impl<M> fmt::Display for Rejected<M> {
         let (machine, state) = (self.machine, self.state);
         match self.reason {
             Reason::NotAccepted => {
-                write!(f, "{machine} in state `{state}` does not accept `{message}`")?;
+                write!(
+                    f,
+                    "{machine} in state `{state}` does not accept `{message}`"
+                )?;
                 if self.accepted.is_empty() {
                     write!(f, "; `{state}` accepts no message")
                 } else {

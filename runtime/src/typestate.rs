@@ -1,8 +1,8 @@
 //! Compile-time rejection: a value whose type names the state, on which only the messages that
 //! state accepts compile.
 //!
-//! `#[derive(Machine)]` generates one struct per state in the machine's module (`turnstile::Locked`,
-//! `turnstile::Unlocked(Paid)`), each with a `send` method bounded by [`Transition`].
+//! `#[derive(Machine)]` generates one struct per state, named after the machine and the state
+//! (`TurnstileLocked`, `TurnstileUnlocked(Paid)`), each with a `send` method bounded by [`Transition`].
 
 use crate::message::Message;
 

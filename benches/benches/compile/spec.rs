@@ -126,7 +126,10 @@ impl Spec {
 
     /// The state after `message` with `payload` in `state`.
     fn next(&self, state: usize, message: usize, payload: u32) -> usize {
-        let cell = self.states[state].cells.iter().find(|c| c.message == message);
+        let cell = self.states[state]
+            .cells
+            .iter()
+            .find(|c| c.message == message);
         match cell.map(|c| c.kind) {
             Some(Kind::Move(t)) => t,
             Some(Kind::Multi(a, b)) => {

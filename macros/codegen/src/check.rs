@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::errors::Errors;
-use crate::model::{Action, Model};
+use crate::model::{Action, Cell, Model};
 
 pub(crate) fn run(model: &Model, errors: &mut Errors) {
     if model.states.is_empty() {
@@ -73,8 +73,10 @@ fn terminal(model: &Model, errors: &mut Errors) {
 }
 
 fn reachability(model: &Model, errors: &mut Errors) {
-    if model.states.iter().filter(|s| s.initial.is_some()).count() != 1 {
-        return; // already reported; reachability from a guessed start would mislead
+    if model.states.iter().filter(|s| s.initial.is_some()).count() != 1 || model.incomplete {
+        // Already reported: reachability from a guessed start, or over a graph missing the
+        // cells that could not be read, would mislead.
+        return;
     }
     let mut reached = vec![false; model.states.len()];
     let mut stack = vec![model.initial];
@@ -108,6 +110,9 @@ fn exhaustive(model: &Model, errors: &mut Errors) {
     let Some(span) = model.exhaustive else {
         return;
     };
+    if model.incomplete {
+        return; // cells that could not be read would be listed as undecided
+    }
     let mut missing = String::new();
     let mut count = 0;
     for (s, state) in model.states.iter().enumerate() {
@@ -148,6 +153,38 @@ fn handler_names(model: &Model, errors: &mut Errors) {
             );
         } else {
             seen.insert(state.snake.clone(), index);
+        }
+    }
+    // Different states and messages can still meet in one name (`HTTPGet` and `HttpGet` are both
+    // `http_get`); states that collide on their own are reported above.
+    let mut methods: HashMap<String, &Cell> = HashMap::new();
+    for cell in model.cells.iter().filter(|c| Model::has_handler(c)) {
+        let name = model.handler_name(cell).to_string();
+        match methods.get(name.as_str()) {
+            Some(first)
+                if model.states[first.state].ident == model.states[cell.state].ident
+                    || model.states[first.state].snake != model.states[cell.state].snake =>
+            {
+                let describe = |c: &Cell| {
+                    format!(
+                        "(`{}`, `{}`)",
+                        model.states[c.state].ident, model.messages[c.message].name
+                    )
+                };
+                errors.at(
+                    cell.message_span,
+                    format!(
+                        "the cells {} and {} would both get the handler method `{name}`: rename a \
+                         message or a state",
+                        describe(first),
+                        describe(cell)
+                    ),
+                );
+            }
+            Some(_) => {}
+            None => {
+                methods.insert(name, cell);
+            }
         }
     }
 }

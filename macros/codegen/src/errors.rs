@@ -16,7 +16,11 @@ impl Errors {
         self.push(syn::Error::new(span, message));
     }
 
-    pub(crate) fn spanned(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
+    pub(crate) fn spanned(
+        &mut self,
+        tokens: impl quote::ToTokens,
+        message: impl std::fmt::Display,
+    ) {
         self.push(syn::Error::new_spanned(tokens, message));
     }
 
@@ -33,6 +37,9 @@ impl Errors {
     }
 
     pub(crate) fn into_compile_errors(self) -> TokenStream {
-        self.list.into_iter().map(|e| e.to_compile_error()).collect()
+        self.list
+            .into_iter()
+            .map(|e| e.to_compile_error())
+            .collect()
     }
 }

@@ -10,7 +10,7 @@ use quote::ToTokens;
 use syn::{Generics, Ident, Type, TypePath, Visibility};
 
 use crate::errors::Errors;
-use crate::names::{did_you_mean, snake};
+use crate::names::{closest, snake};
 use crate::parse::{ActionSpec, MachineSpec};
 
 pub(crate) struct Model {
@@ -26,6 +26,9 @@ pub(crate) struct Model {
     pub cells: Vec<Cell>,
     /// The `#[initial]` state; the first state when the spec has zero or several (already reported).
     pub initial: usize,
+    /// Some cell was left out or read with a guess (already reported): the graph may lack moves the
+    /// user meant, so reachability and `exhaustive` are not judged (they would report follow-ons).
+    pub incomplete: bool,
 }
 
 pub(crate) struct State {
@@ -64,6 +67,15 @@ pub(crate) enum Action {
     Defer,
 }
 
+/// Resolution state while building the model: messages by their tokens and by their names, and
+/// cells by (state, message), to find duplicates and collisions.
+#[derive(Default)]
+struct Keys {
+    messages: HashMap<String, usize>,
+    message_names: HashMap<String, usize>,
+    cells: HashMap<(usize, usize), usize>,
+}
+
 impl Model {
     pub fn build(spec: &MachineSpec, errors: &mut Errors) -> Self {
         let states: Vec<State> = spec
@@ -78,12 +90,6 @@ impl Model {
                 snake: snake(&s.ident.to_string()),
             })
             .collect();
-        let by_name: HashMap<String, usize> = states
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.ident.to_string(), i))
-            .collect();
-
         let mut model = Model {
             vis: spec.vis.clone(),
             ident: spec.ident.clone(),
@@ -95,143 +101,175 @@ impl Model {
             exhaustive: spec.exhaustive,
             derives: spec.derives.clone(),
             initial: states.iter().position(|s| s.initial.is_some()).unwrap_or(0),
+            incomplete: spec.states.iter().any(|s| s.incomplete),
             states,
             messages: Vec::new(),
             cells: Vec::new(),
         };
-
-        // Key → (message index). Messages are the same when written with the same tokens.
-        let mut message_keys: HashMap<String, usize> = HashMap::new();
-        // Handler-name part → message index, to catch `a::Coin` next to `b::Coin`.
-        let mut message_names: HashMap<String, usize> = HashMap::new();
-        // (state, message) → cell index.
-        let mut cell_keys: HashMap<(usize, usize), usize> = HashMap::new();
-
-        for (state_index, state) in spec.states.iter().enumerate() {
-            for cell in &state.cells {
-                let key = cell.message.to_token_stream().to_string();
-                let message = if let Some(&m) = message_keys.get(&key) {
-                    m
-                } else {
-                    let Some(last) = cell.message.path.segments.last() else {
-                        continue;
-                    };
-                    let name = last.ident.clone();
-                    if let Some(&other) = message_names.get(&name.to_string()) {
-                        let other = &model.messages[other].ty;
-                        errors.spanned(
-                            &cell.message,
-                            format!(
-                                "`{}` and `{}` are both named `{name}`: lockstep names handlers and \
-                                 `Input` variants after the message's type name, so write each message \
-                                 with the same path everywhere, and give different messages different names",
-                                key.replace(' ', ""),
-                                other.to_token_stream().to_string().replace(' ', "")
-                            ),
-                        );
-                        continue;
-                    }
-                    let link = cell
-                        .message
-                        .path
-                        .segments
-                        .iter()
-                        .map(|s| s.ident.to_string())
-                        .collect::<Vec<_>>()
-                        .join("::");
-                    let link = if cell.message.path.leading_colon.is_some() {
-                        format!("::{link}")
-                    } else {
-                        link
-                    };
-                    let index = model.messages.len();
-                    model.messages.push(MessageRef {
-                        ty: cell.message.clone(),
-                        snake: snake(&name.to_string()),
-                        name,
-                        link,
-                    });
-                    message_keys.insert(key, index);
-                    message_names.insert(model.messages[index].name.to_string(), index);
-                    index
-                };
-
-                let action = match &cell.action {
-                    ActionSpec::Move(targets) => {
-                        let mut resolved = Vec::with_capacity(targets.len());
-                        let mut ok = true;
-                        for target in targets {
-                            match by_name.get(&target.to_string()) {
-                                Some(&t) if resolved.contains(&t) => {
-                                    errors.spanned(
-                                        target,
-                                        format!("`{target}` is listed twice in this cell's targets"),
-                                    );
-                                    ok = false;
-                                }
-                                Some(&t) => resolved.push(t),
-                                None => {
-                                    errors.spanned(
-                                        target,
-                                        format!(
-                                            "unknown target state `{target}`: `{}` has no variant \
-                                             named so{}",
-                                            model.ident,
-                                            did_you_mean(
-                                                &target.to_string(),
-                                                model.states.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().iter().map(String::as_str)
-                                            )
-                                        ),
-                                    );
-                                    ok = false;
-                                }
-                            }
-                        }
-                        if !ok {
-                            continue;
-                        }
-                        Action::Move(resolved)
-                    }
-                    ActionSpec::Stay => Action::Stay,
-                    ActionSpec::Discard => Action::Discard,
-                    ActionSpec::Defer => Action::Defer,
-                };
-
-                if let Some(&first) = cell_keys.get(&(state_index, message)) {
-                    let first = &model.cells[first];
-                    let name = &model.messages[message].name;
-                    let what = if std::mem::discriminant(&first.action)
-                        == std::mem::discriminant(&action)
-                    {
-                        format!(
-                            "the cell (`{}`, `{name}`) is declared twice: keep one",
-                            state.ident
-                        )
-                    } else {
-                        format!(
-                            "`{}` declares `{name}` both as {} and as {}: a state does one thing \
-                             with a message; keep one",
-                            state.ident,
-                            describe(&first.action),
-                            cell.action.describe()
-                        )
-                    };
-                    let mut error = syn::Error::new_spanned(&cell.message, what);
-                    error.combine(syn::Error::new(first.message_span, "first declared here"));
-                    errors.push(error);
+        let mut keys = Keys::default();
+        for (state, state_spec) in spec.states.iter().enumerate() {
+            for cell in &state_spec.cells {
+                let Some(message) = model.resolve_message(&cell.message, &mut keys, errors) else {
+                    model.incomplete = true;
                     continue;
-                }
-                cell_keys.insert((state_index, message), model.cells.len());
-                model.cells.push(Cell {
-                    state: state_index,
-                    message,
-                    action,
-                    keyword: cell.keyword.clone(),
-                    message_span: syn::spanned::Spanned::span(&cell.message),
-                });
+                };
+                let Some(action) = model.resolve_action(&cell.action, errors) else {
+                    model.incomplete = true;
+                    continue;
+                };
+                model.add_cell(state, message, action, cell, &mut keys, errors);
             }
         }
         model
+    }
+
+    /// The index of a message, numbering it on first mention. `None` (reported) when another
+    /// message has the same type name, since handlers and `Input` variants are named after it.
+    fn resolve_message(
+        &mut self,
+        ty: &TypePath,
+        keys: &mut Keys,
+        errors: &mut Errors,
+    ) -> Option<usize> {
+        let key = ty.to_token_stream().to_string();
+        if let Some(&index) = keys.messages.get(&key) {
+            return Some(index);
+        }
+        let name = ty.path.segments.last()?.ident.clone();
+        if let Some(&other) = keys.message_names.get(&name.to_string()) {
+            let other = &self.messages[other].ty;
+            errors.spanned(
+                ty,
+                format!(
+                    "`{}` and `{}` are both named `{name}`: lockstep names handlers and `Input` \
+                     variants after the message's type name, so write each message with the same \
+                     path everywhere, and give different messages different names",
+                    key.replace(' ', ""),
+                    other.to_token_stream().to_string().replace(' ', "")
+                ),
+            );
+            return None;
+        }
+        let segments: Vec<String> = ty
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let leading = if ty.path.leading_colon.is_some() {
+            "::"
+        } else {
+            ""
+        };
+        let index = self.messages.len();
+        self.messages.push(MessageRef {
+            ty: ty.clone(),
+            snake: snake(&name.to_string()),
+            link: format!("{leading}{}", segments.join("::")),
+            name,
+        });
+        keys.messages.insert(key, index);
+        keys.message_names
+            .insert(self.messages[index].name.to_string(), index);
+        Some(index)
+    }
+
+    /// Resolves target names to states. A repeated target is reported and read once; an unknown
+    /// one is reported and read as the state it is closest to, so the user's handler (written for
+    /// that state) still matches the stub. `None` when an unknown target resembles no state.
+    fn resolve_action(&self, action: &ActionSpec, errors: &mut Errors) -> Option<Action> {
+        let targets = match action {
+            ActionSpec::Move(targets) => targets,
+            ActionSpec::Stay => return Some(Action::Stay),
+            ActionSpec::Discard => return Some(Action::Discard),
+            ActionSpec::Defer => return Some(Action::Defer),
+        };
+        let mut resolved = Vec::with_capacity(targets.len());
+        let mut ok = true;
+        for target in targets {
+            let name = target.to_string();
+            match self.states.iter().position(|s| s.ident == name) {
+                Some(t) if resolved.contains(&t) => {
+                    errors.spanned(
+                        target,
+                        format!("`{target}` is listed twice in this cell's targets: remove one"),
+                    );
+                }
+                Some(t) => resolved.push(t),
+                None => {
+                    let states: Vec<String> =
+                        self.states.iter().map(|s| s.ident.to_string()).collect();
+                    let guess = closest(&name, states.iter().map(String::as_str));
+                    errors.spanned(
+                        target,
+                        format!(
+                            "unknown target state `{target}`: `{}` has no variant named so{}",
+                            self.ident,
+                            guess.map_or_else(String::new, |g| format!("; did you mean `{g}`?"))
+                        ),
+                    );
+                    match guess.and_then(|g| self.states.iter().position(|s| s.ident == g)) {
+                        Some(t) if !resolved.contains(&t) => resolved.push(t),
+                        Some(_) => {}
+                        None => ok = false,
+                    }
+                }
+            }
+        }
+        ok.then_some(Action::Move(resolved))
+    }
+
+    /// Adds a cell, unless (state, message) is already decided (reported, pointing at both).
+    fn add_cell(
+        &mut self,
+        state: usize,
+        message: usize,
+        action: Action,
+        spec: &crate::parse::CellSpec,
+        keys: &mut Keys,
+        errors: &mut Errors,
+    ) {
+        if let Some(&index) = keys.cells.get(&(state, message)) {
+            let first = &self.cells[index];
+            let name = &self.messages[message].name;
+            let state_name = &self.states[state].ident;
+            let what = if std::mem::discriminant(&first.action) == std::mem::discriminant(&action) {
+                format!("the cell (`{state_name}`, `{name}`) is declared twice: keep one")
+            } else {
+                format!(
+                    "`{state_name}` declares `{name}` both as {} and as {}: a state does one thing \
+                     with a message; keep one",
+                    describe(&first.action),
+                    spec.action.describe()
+                )
+            };
+            let mut error = syn::Error::new_spanned(&spec.message, what);
+            error.combine(syn::Error::new(first.message_span, "first declared here"));
+            errors.push(error);
+            // Of two conflicting cells keep the one with a handler, so the user's handler method
+            // still has a trait method to implement.
+            if !Self::has_handler(first) && matches!(action, Action::Move(_) | Action::Stay) {
+                self.cells[index] = Cell {
+                    state,
+                    message,
+                    action,
+                    keyword: spec.keyword.clone(),
+                    message_span: syn::spanned::Spanned::span(&spec.message),
+                };
+            } else if matches!(action, Action::Move(_)) {
+                // The left-out cell's targets may be reached nowhere else.
+                self.incomplete = true;
+            }
+            return;
+        }
+        keys.cells.insert((state, message), self.cells.len());
+        self.cells.push(Cell {
+            state,
+            message,
+            action,
+            keyword: spec.keyword.clone(),
+            message_span: syn::spanned::Spanned::span(&spec.message),
+        });
     }
 
     /// The cell of (state, message), if declared.

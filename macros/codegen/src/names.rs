@@ -28,7 +28,10 @@ pub(crate) fn snake(name: &str) -> String {
 }
 
 /// The closest candidate within a small edit distance, for "did you mean".
-pub(crate) fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
@@ -45,7 +48,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         let mut prev = row[0];
         row[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
-            let next = (prev + usize::from(ca != cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            let next = (prev + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
             prev = row[j + 1];
             row[j + 1] = next;
         }
@@ -54,7 +59,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// " (did you mean `x`?)" or "".
-pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> String {
     closest(word, candidates).map_or_else(String::new, |c| format!("; did you mean `{c}`?"))
 }
 
@@ -73,8 +81,14 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(closest("Unlokced", ["Locked", "Unlocked"]), Some("Unlocked"));
-        assert_eq!(closest("contxt", ["context", "exhaustive"]), Some("context"));
+        assert_eq!(
+            closest("Unlokced", ["Locked", "Unlocked"]),
+            Some("Unlocked")
+        );
+        assert_eq!(
+            closest("contxt", ["context", "exhaustive"]),
+            Some("context")
+        );
         assert_eq!(closest("zzz", ["context", "exhaustive"]), None);
     }
 }

@@ -35,6 +35,9 @@ pub struct StateSpec {
     pub initial: Option<Span>,
     pub terminal: Option<Span>,
     pub cells: Vec<CellSpec>,
+    /// A cell attribute of this state could not be read in full (already reported): rules over the
+    /// whole graph (reachability, `exhaustive`) would report follow-on errors, so they are skipped.
+    pub incomplete: bool,
 }
 
 /// One cell as written: `on(M => A | B)`, `on(M)`, `discard(M)`, `defer(M)`.
@@ -74,11 +77,29 @@ pub struct MessageSpec {
 /// Parses the enum. `None` only when there is nothing to generate for (not an enum, or unparsable);
 /// smaller mistakes are reported and parsing goes on.
 pub fn machine(input: TokenStream, errors: &mut Errors) -> Option<MachineSpec> {
-    let input: DeriveInput = match syn::parse2(input) {
+    let input: DeriveInput = match syn::parse2(input.clone()) {
         Ok(input) => input,
         Err(error) => {
-            errors.push(error);
-            return None;
+            // `#[final]` does not parse (`final` is a reserved word): say what to write instead,
+            // and read it as `#[terminal]` so the rest of the spec is still checked.
+            let mut finals = Vec::new();
+            let rescued = rename_final(input, &mut finals);
+            match syn::parse2(rescued) {
+                Ok(input) if !finals.is_empty() => {
+                    for span in finals {
+                        errors.at(
+                            span,
+                            "`final` is a reserved word in Rust, so lockstep calls a state that \
+                             accepts nothing `terminal`: write `#[terminal]`",
+                        );
+                    }
+                    input
+                }
+                _ => {
+                    errors.push(error);
+                    return None;
+                }
+            }
         }
     };
     let Data::Enum(data) = &input.data else {
@@ -119,11 +140,42 @@ pub fn machine(input: TokenStream, errors: &mut Errors) -> Option<MachineSpec> {
         );
     }
     for variant in &data.variants {
-        if let Some(state) = state(variant, errors) {
-            spec.states.push(state);
-        }
+        spec.states.push(state(variant, errors));
     }
     Some(spec)
+}
+
+/// Replaces the `final` of every `#[final]` with `terminal`, recording where.
+fn rename_final(input: TokenStream, found: &mut Vec<Span>) -> TokenStream {
+    use proc_macro2::{Delimiter, Group, TokenTree};
+    let mut out = Vec::new();
+    let mut after_pound = false;
+    for tree in input {
+        let tree = match tree {
+            TokenTree::Group(group) => {
+                let mut inner = group.stream();
+                if after_pound && group.delimiter() == Delimiter::Bracket {
+                    let mut trees: Vec<TokenTree> = inner.into_iter().collect();
+                    if let [TokenTree::Ident(ident)] = trees.as_mut_slice() {
+                        if ident == "final" {
+                            found.push(ident.span());
+                            *ident = Ident::new("terminal", ident.span());
+                        }
+                    }
+                    inner = trees.into_iter().collect();
+                } else {
+                    inner = rename_final(inner, found);
+                }
+                let mut renamed = Group::new(group.delimiter(), inner);
+                renamed.set_span(group.span());
+                TokenTree::Group(renamed)
+            }
+            other => other,
+        };
+        after_pound = matches!(&tree, TokenTree::Punct(p) if p.as_char() == '#');
+        out.push(tree);
+    }
+    out.into_iter().collect()
 }
 
 fn machine_options(attr: &Attribute, spec: &mut MachineSpec, errors: &mut Errors) {
@@ -177,7 +229,7 @@ fn path_name(path: &syn::Path) -> String {
         .join("::")
 }
 
-fn state(variant: &syn::Variant, errors: &mut Errors) -> Option<StateSpec> {
+fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
     let data = match &variant.fields {
         Fields::Unit => None,
         Fields::Unnamed(fields) if fields.unnamed.len() == 1 => Some(fields.unnamed[0].ty.clone()),
@@ -206,6 +258,7 @@ fn state(variant: &syn::Variant, errors: &mut Errors) -> Option<StateSpec> {
         initial: None,
         terminal: None,
         cells: Vec::new(),
+        incomplete: false,
     };
     for attr in &variant.attrs {
         let Some(name) = attr.path().get_ident().map(Ident::to_string) else {
@@ -213,14 +266,13 @@ fn state(variant: &syn::Variant, errors: &mut Errors) -> Option<StateSpec> {
         };
         match name.as_str() {
             "doc" => {
-                if let syn::Meta::NameValue(nv) = &attr.meta {
-                    if let syn::Expr::Lit(syn::ExprLit {
+                if let syn::Meta::NameValue(nv) = &attr.meta
+                    && let syn::Expr::Lit(syn::ExprLit {
                         lit: syn::Lit::Str(s),
                         ..
                     }) = &nv.value
-                    {
-                        state.docs.push(s.value());
-                    }
+                {
+                    state.docs.push(s.value());
                 }
             }
             "initial" | "terminal" => {
@@ -240,55 +292,127 @@ fn state(variant: &syn::Variant, errors: &mut Errors) -> Option<StateSpec> {
                 }
                 *slot = Some(attr.path().span());
             }
-            "on" | "discard" | "defer" => {
-                let keyword = attr.path().get_ident().cloned().unwrap_or_else(|| {
-                    Ident::new(&name, attr.path().span())
-                });
-                let parsed = attr.parse_args_with(|input: ParseStream<'_>| {
-                    Punctuated::<CellArgs, Token![,]>::parse_terminated(input)
-                });
-                match parsed {
-                    Ok(list) if list.is_empty() => errors.spanned(
-                        attr,
-                        format!("`#[{name}(..)]` names at least one message type"),
-                    ),
-                    Ok(list) => {
-                        for args in list {
-                            if let Some(cell) = cell(&keyword, args, errors) {
-                                state.cells.push(cell);
-                            }
-                        }
-                    }
-                    Err(error) => errors.push(error),
-                }
+            "on" | "discard" | "defer" => cells(attr, &name, &mut state, errors),
+            // `ignore` is a built-in attribute (tests), so lockstep cannot use it; the user meant
+            // `discard`. Read it as one so the rest of the spec is checked as intended.
+            "ignore" if matches!(attr.meta, syn::Meta::List(_)) => {
+                errors.spanned(
+                    attr.path(),
+                    "`ignore` is Rust's attribute for skipping tests, so lockstep calls dropping a \
+                     message on purpose `discard`: write `#[discard(..)]`",
+                );
+                cells(attr, "discard", &mut state, errors);
             }
             _ => {}
         }
     }
-    Some(state)
+    state
+}
+
+/// One cell attribute, `#[on(..)]`, `#[discard(..)]` or `#[defer(..)]` (`kind`), with one cell per
+/// message it lists. Whatever cannot be read is reported and marks the state incomplete.
+fn cells(attr: &Attribute, kind: &str, state: &mut StateSpec, errors: &mut Errors) {
+    let keyword = attr
+        .path()
+        .get_ident()
+        .cloned()
+        .unwrap_or_else(|| Ident::new(kind, attr.path().span()));
+    if !matches!(attr.meta, syn::Meta::List(_)) {
+        let form = if kind == "on" {
+            "`#[on(Message => Target)]` to move, `#[on(Message)]` to stay"
+        } else {
+            &format!("`#[{kind}(Message)]`")
+        };
+        errors.spanned(
+            attr,
+            format!("`#[{keyword}]` lists its messages in parentheses: {form}"),
+        );
+        state.incomplete = true;
+        return;
+    }
+    let parsed = attr.parse_args_with(|input: ParseStream<'_>| {
+        Punctuated::<CellArgs, Token![,]>::parse_terminated(input)
+    });
+    match parsed {
+        Ok(list) if list.is_empty() => {
+            let form = if kind == "on" {
+                "`#[on(Message => Target)]` to move, `#[on(Message)]` to stay"
+            } else {
+                &format!("`#[{kind}(Message)]`")
+            };
+            errors.spanned(
+                attr,
+                format!("`#[{keyword}(..)]` names at least one message type: {form}"),
+            );
+        }
+        Ok(list) => {
+            for args in list {
+                if let Some(cell) = cell(&keyword, kind, args, &mut state.incomplete, errors) {
+                    state.cells.push(cell);
+                }
+            }
+        }
+        Err(error) => {
+            errors.push(error);
+            state.incomplete = true;
+        }
+    }
 }
 
 /// `Message` or `Message => A | B`.
 struct CellArgs {
     message: Type,
-    targets: Option<(Token![=>], Punctuated<Ident, Token![|]>)>,
+    /// `=>` (or a mistaken `->`, reported later) and the targets.
+    targets: Option<(TokenStream, Punctuated<syn::Path, Token![|]>)>,
+    /// `->` written for `=>`.
+    thin_arrow: bool,
 }
 
 impl Parse for CellArgs {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let message: Type = input.parse()?;
-        let targets = if input.peek(Token![=>]) {
+        let (arrow, thin_arrow) = if input.peek(Token![=>]) {
             let arrow: Token![=>] = input.parse()?;
-            let targets = Punctuated::parse_separated_nonempty(input)?;
-            Some((arrow, targets))
+            (Some(quote::ToTokens::into_token_stream(arrow)), false)
+        } else if input.peek(Token![->]) {
+            let arrow: Token![->] = input.parse()?;
+            (Some(quote::ToTokens::into_token_stream(arrow)), true)
         } else {
-            None
+            (None, false)
         };
-        Ok(Self { message, targets })
+        let targets = match arrow {
+            Some(arrow) => {
+                if input.is_empty() || input.peek(Token![,]) {
+                    return Err(syn::Error::new_spanned(
+                        arrow,
+                        format!(
+                            "`=>` is followed by the state to move to: `{0} => State` or \
+                             `{0} => A | B`; write `on({0})` to stay",
+                            quote::ToTokens::to_token_stream(&message).to_string().replace(' ', "")
+                        ),
+                    ));
+                }
+                let targets =
+                    Punctuated::parse_separated_nonempty_with(input, syn::Path::parse_mod_style)?;
+                Some((arrow, targets))
+            }
+            None => None,
+        };
+        Ok(Self {
+            message,
+            targets,
+            thin_arrow,
+        })
     }
 }
 
-fn cell(keyword: &Ident, args: CellArgs, errors: &mut Errors) -> Option<CellSpec> {
+fn cell(
+    keyword: &Ident,
+    kind: &str,
+    args: CellArgs,
+    incomplete: &mut bool,
+    errors: &mut Errors,
+) -> Option<CellSpec> {
     let message = match args.message {
         Type::Path(path) if path.qself.is_none() => path,
         other => {
@@ -296,22 +420,38 @@ fn cell(keyword: &Ident, args: CellArgs, errors: &mut Errors) -> Option<CellSpec
                 &other,
                 "a message is named by its type path (`Coin`, `crate::msg::Coin`, `Data<T>`)",
             );
+            *incomplete = true;
             return None;
         }
     };
-    let action = match (keyword.to_string().as_str(), args.targets) {
-        ("on", Some((_, targets))) => Move(targets.into_iter().collect()),
+    let written = quote::ToTokens::to_token_stream(&message)
+        .to_string()
+        .replace(' ', "");
+    if let (true, Some((arrow, _))) = (args.thin_arrow, &args.targets) {
+        errors.spanned(
+            arrow,
+            format!("a cell moves with `=>`, not `->`: write `#[{keyword}({written} => ..)]`"),
+        );
+    }
+    let action = match (kind, args.targets) {
+        ("on", Some((_, targets))) => Move(targets.iter().map(|path| target(path, errors)).collect()),
         ("on", None) => ActionSpec::Stay,
-        (kind, Some((arrow, _))) => {
+        (_, Some((arrow, _))) => {
             errors.spanned(
                 arrow,
                 format!(
-                    "`{kind}` keeps the state, so it takes no target: write `#[{kind}({})]`, or \
-                     `#[on(.. => Target)]` to move",
-                    quote::ToTokens::to_token_stream(&message)
+                    "`{kind}` keeps the state, so it takes no target: write `#[{kind}({written})]`, \
+                     or `#[on({written} => Target)]` to move",
                 ),
             );
-            return None;
+            // Read as written without the target; the target may have been meant as a move, so
+            // reachability is not judged.
+            *incomplete = true;
+            if kind == "discard" {
+                ActionSpec::Discard
+            } else {
+                ActionSpec::Defer
+            }
         }
         ("discard", None) => ActionSpec::Discard,
         (_, None) => ActionSpec::Defer,
@@ -321,6 +461,24 @@ fn cell(keyword: &Ident, args: CellArgs, errors: &mut Errors) -> Option<CellSpec
         action,
         keyword: keyword.clone(),
     })
+}
+
+/// A target is a variant's name alone; `Machine::State` or `Self::State` is reported and read as
+/// `State`.
+fn target(path: &syn::Path, errors: &mut Errors) -> Ident {
+    if let Some(ident) = path.get_ident() {
+        return ident.clone();
+    }
+    // `parse_mod_style` never yields an empty path.
+    let last = path.segments.last().map_or_else(
+        || Ident::new("__lockstep_missing", path.span()),
+        |s| s.ident.clone(),
+    );
+    errors.spanned(
+        path,
+        format!("a target is the state's variant name alone, without a path: write `{last}`"),
+    );
+    last
 }
 
 use ActionSpec::Move;

@@ -1,6 +1,8 @@
 //! Users' own snapshots: find every `#[derive(Machine)]` / `#[derive(Message)]` item in a piece of
 //! Rust source and return the formatted expansion, for `insta::assert_snapshot!`.
 
+use std::fmt::Write as _;
+
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 
@@ -37,8 +39,8 @@ pub fn expand_source(source: &str) -> Result<String, SourceError> {
     collect(&file.items, &mut found);
     let mut out = String::new();
     for (name, tokens) in found {
-        out.push_str(&format!("// ---- expansion of {name} ----\n"));
-        out.push_str(&pretty(tokens));
+        let _ = writeln!(out, "// ---- expansion of {name} ----");
+        out.push_str(&pretty(&tokens));
         out.push('\n');
     }
     Ok(out)
@@ -47,7 +49,7 @@ pub fn expand_source(source: &str) -> Result<String, SourceError> {
 /// Formats generated tokens with prettyplease; unparsable output (which would be a bug) is returned
 /// as raw tokens so it can still be read.
 #[must_use]
-pub fn pretty(tokens: TokenStream) -> String {
+pub fn pretty(tokens: &TokenStream) -> String {
     match syn::parse2::<syn::File>(tokens.clone()) {
         Ok(file) => prettyplease::unparse(&file),
         Err(_) => tokens.to_string(),

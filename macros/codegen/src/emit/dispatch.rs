@@ -92,45 +92,43 @@ fn arm(names: &Names<'_>, cell: &Cell) -> TokenStream {
             let handler = model.handler_name(cell);
             let pattern = names.variant_value(cell.state, &bound);
             let data_arg = has_data.then(|| quote!(state,));
-            let call = quote!(<#context as #handlers #args>::#handler(context, #data_arg message));
-            match targets.as_slice() {
-                [target] => {
-                    let to = Names::state_id(*target);
-                    if model.states[*target].data.is_some() {
-                        let next = names.variant_value(*target, &quote!(data));
-                        quote! {
-                            #pattern => {
-                                let (data, reply) = <#message as ::lockstep::Message>::split_reply(#call);
-                                (#next, ::lockstep::Outcome::Moved { from: #from, to: #to, reply })
-                            }
+            let invoke =
+                quote!(<#context as #handlers #args>::#handler(context, #data_arg message));
+            if let [target] = targets.as_slice() {
+                let to = Names::state_id(*target);
+                if model.states[*target].data.is_some() {
+                    let next = names.variant_value(*target, &quote!(data));
+                    quote! {
+                        #pattern => {
+                            let (data, reply) = <#message as ::lockstep::Message>::split_reply(#invoke);
+                            (#next, ::lockstep::Outcome::Moved { from: #from, to: #to, reply })
                         }
-                    } else {
-                        let next = names.variant_value(*target, &TokenStream::new());
-                        quote! {
-                            #pattern => {
-                                let reply = #call;
-                                (#next, ::lockstep::Outcome::Moved { from: #from, to: #to, reply })
-                            }
+                    }
+                } else {
+                    let next = names.variant_value(*target, &TokenStream::new());
+                    quote! {
+                        #pattern => {
+                            let reply = #invoke;
+                            (#next, ::lockstep::Outcome::Moved { from: #from, to: #to, reply })
                         }
                     }
                 }
-                _ => {
-                    let cell_enum = names.cell_enum(cell.state, cell.message);
-                    let branches = targets.iter().map(|&t| {
-                        let variant = &model.states[t].ident;
-                        let to = Names::state_id(t);
-                        quote! {
-                            #cell_enum::#variant(next) => (::lockstep::__private::core::convert::From::from(next), #to),
-                        }
-                    });
+            } else {
+                let cell_enum = names.cell_enum(cell.state, cell.message);
+                let branches = targets.iter().map(|&t| {
+                    let variant = &model.states[t].ident;
+                    let to = Names::state_id(t);
                     quote! {
-                        #pattern => {
-                            let (next, reply) = <#message as ::lockstep::Message>::split_reply(#call);
-                            let (machine, to) = match next {
-                                #(#branches)*
-                            };
-                            (machine, ::lockstep::Outcome::Moved { from: #from, to, reply })
-                        }
+                        #cell_enum::#variant(next) => (::lockstep::__private::core::convert::From::from(next), #to),
+                    }
+                });
+                quote! {
+                    #pattern => {
+                        let (next, reply) = <#message as ::lockstep::Message>::split_reply(#invoke);
+                        let (machine, to) = match next {
+                            #(#branches)*
+                        };
+                        (machine, ::lockstep::Outcome::Moved { from: #from, to, reply })
                     }
                 }
             }
@@ -149,7 +147,8 @@ fn arm(names: &Names<'_>, cell: &Cell) -> TokenStream {
         }
         Action::Discard => {
             let pattern = names.variant_any(cell.state);
-            let reply = quote_spanned!(cell.message_span=> ::lockstep::__private::discarded::<#message>());
+            let reply =
+                quote_spanned!(cell.message_span=> ::lockstep::__private::discarded::<#message>());
             quote! {
                 state @ #pattern => {
                     let _ = message;

@@ -54,12 +54,16 @@ fn method(names: &Names<'_>, cell: &Cell, stub: bool) -> TokenStream {
     let (data_param, returns, provided) = match &cell.action {
         Action::Move(targets) => {
             let data_param = state.data.as_ref().map(|ty| quote!(state: #ty,));
-            let (returns, provided) = match targets.as_slice() {
-                [target] => match &model.states[*target].data {
-                    Some(ty) => (quote!(<#message as #lockstep::Message>::WithReply<#ty>), false),
+            let (returns, provided) = if let [target] = targets.as_slice() {
+                match &model.states[*target].data {
+                    Some(ty) => (
+                        quote!(<#message as #lockstep::Message>::WithReply<#ty>),
+                        false,
+                    ),
                     None => (quote!(<#message as #lockstep::Message>::Reply), true),
-                },
-                _ => {
+                }
+            } else {
+                {
                     let cell_enum = names.cell_enum(cell.state, cell.message);
                     let args = &names.ty_args;
                     (

@@ -21,11 +21,6 @@ fn input_enum(names: &Names<'_>) -> TokenStream {
     let machine = &model.ident;
     let params = model.generics.params.iter();
     let where_clause = &names.where_clause;
-    let args = input_args(names);
-    let impl_params = {
-        let bare = model.generics.params.iter().map(strip_default);
-        quote!(<#(#bare,)* C: ::lockstep::Carrier>)
-    };
     let variants = model.messages.iter().map(|m| {
         let (name, ty) = (&m.name, &m.ty);
         let doc = format!("A [`{}`]({}).", m.name, m.link);
@@ -37,11 +32,37 @@ fn input_enum(names: &Names<'_>) -> TokenStream {
             __Phantom(#phantom, ::lockstep::__private::core::convert::Infallible),
         }
     });
+    let impls = input_impls(names);
+    let doc = format!(
+        "Any message [`{machine}`] accepts, as one type: what a queue of its messages holds. `C` \
+         says what is kept with each message ([`Bare`](::lockstep::Bare): the message alone)."
+    );
+
+    quote! {
+        #[doc = #doc]
+        #vis enum #input <#(#params,)* C: ::lockstep::Carrier = ::lockstep::Bare> #where_clause {
+            #(#variants,)*
+            #phantom_variant
+        }
+
+        #impls
+    }
+}
+
+/// `Debug`, `Clone`, `PartialEq`, `Eq` and `Hash` for the input enum, each bounded on what the
+/// carrier keeps, so `Input<Bare>` has them exactly when every message does.
+fn input_impls(names: &Names<'_>) -> TokenStream {
+    let model = names.model;
+    let input = &names.input;
+    let args = input_args(names);
+    let impl_params = {
+        let bare = model.generics.params.iter().map(strip_default);
+        quote!(<#(#bare,)* C: ::lockstep::Carrier>)
+    };
     let phantom_arm = names
         .phantom
         .as_ref()
         .map(|_| quote!(Self::__Phantom(_, never) => match *never {},));
-
     let bounds = |tr: TokenStream| {
         let preds = model.messages.iter().map(move |m| {
             let ty = &m.ty;
@@ -74,18 +95,8 @@ fn input_enum(names: &Names<'_>) -> TokenStream {
     let total_eq_bounds = bounds(quote!(::lockstep::__private::core::cmp::Eq));
     let hash_bounds = bounds(quote!(::lockstep::__private::core::hash::Hash));
     let indices = (0..model.messages.len()).map(|i| u16::try_from(i).unwrap_or(u16::MAX));
-    let doc = format!(
-        "Any message [`{machine}`] accepts, as one type: what a queue of its messages holds. `C` \
-         says what is kept with each message ([`Bare`](::lockstep::Bare): the message alone)."
-    );
 
     quote! {
-        #[doc = #doc]
-        #vis enum #input <#(#params,)* C: ::lockstep::Carrier = ::lockstep::Bare> #where_clause {
-            #(#variants,)*
-            #phantom_variant
-        }
-
         #[automatically_derived]
         impl #impl_params ::lockstep::__private::core::fmt::Debug for #input #args #debug_bounds {
             fn fmt(&self, f: &mut ::lockstep::__private::core::fmt::Formatter<'_>) -> ::lockstep::__private::core::fmt::Result {
@@ -164,44 +175,7 @@ fn machine_impl(names: &Names<'_>) -> TokenStream {
     let name = model.ident.to_string();
     let initial = Names::state_id(model.initial);
 
-    let states = model.states.iter().enumerate().map(|(index, s)| {
-        let name = s.ident.to_string();
-        let doc = s
-            .docs
-            .iter()
-            .map(|l| l.trim())
-            .find(|l| !l.is_empty())
-            .unwrap_or("")
-            .to_owned();
-        let terminal = s.terminal.is_some();
-        let accepted = model
-            .cells_of_state(index)
-            .filter(|c| matches!(c.action, Action::Move(_) | Action::Stay))
-            .map(|c| model.messages[c.message].name.to_string());
-        quote! {
-            ::lockstep::StateInfo { name: #name, doc: #doc, is_final: #terminal, accepted: &[#(#accepted),*] }
-        }
-    });
-    let messages = model.messages.iter().map(|m| m.name.to_string());
-    let cells = model.cells.iter().map(|c| {
-        let state = Names::state_id(c.state);
-        let message = u16::try_from(c.message).unwrap_or(u16::MAX);
-        let (kind, targets) = match &c.action {
-            Action::Move(t) => (quote!(Move), t.clone()),
-            Action::Stay => (quote!(Stay), Vec::new()),
-            Action::Discard => (quote!(Discard), Vec::new()),
-            Action::Defer => (quote!(Defer), Vec::new()),
-        };
-        let targets = targets.into_iter().map(Names::state_id);
-        quote! {
-            ::lockstep::Cell {
-                state: #state,
-                message: ::lockstep::MessageId(#message),
-                kind: ::lockstep::CellKind::#kind,
-                targets: &[#(#targets),*],
-            }
-        }
-    });
+    let tables = tables(model);
     let state_arms = (0..model.states.len()).map(|i| {
         let pattern = names.variant_any(i);
         let id = Names::state_id(i);
@@ -244,9 +218,7 @@ fn machine_impl(names: &Names<'_>) -> TokenStream {
             type Input<C: ::lockstep::Carrier> = #input_ty;
 
             const NAME: &'static str = #name;
-            const STATES: &'static [::lockstep::StateInfo] = &[#(#states),*];
-            const MESSAGES: &'static [&'static str] = &[#(#messages),*];
-            const CELLS: &'static [::lockstep::Cell] = &[#(#cells),*];
+            #tables
             const INITIAL: ::lockstep::StateId = #initial;
 
             #[inline]
@@ -266,5 +238,52 @@ fn machine_impl(names: &Names<'_>) -> TokenStream {
                 #id_body
             }
         }
+    }
+}
+
+/// `STATES`, `MESSAGES` and `CELLS`: the matrix as data, for drivers, errors, docs and coverage.
+fn tables(model: &crate::model::Model) -> TokenStream {
+    let states = model.states.iter().enumerate().map(|(index, s)| {
+        let name = s.ident.to_string();
+        let doc = s
+            .docs
+            .iter()
+            .map(|l| l.trim())
+            .find(|l| !l.is_empty())
+            .unwrap_or("")
+            .to_owned();
+        let terminal = s.terminal.is_some();
+        let accepted = model
+            .cells_of_state(index)
+            .filter(|c| matches!(c.action, Action::Move(_) | Action::Stay))
+            .map(|c| model.messages[c.message].name.to_string());
+        quote! {
+            ::lockstep::StateInfo { name: #name, doc: #doc, is_final: #terminal, accepted: &[#(#accepted),*] }
+        }
+    });
+    let messages = model.messages.iter().map(|m| m.name.to_string());
+    let cells = model.cells.iter().map(|c| {
+        let state = Names::state_id(c.state);
+        let message = u16::try_from(c.message).unwrap_or(u16::MAX);
+        let (kind, targets) = match &c.action {
+            Action::Move(t) => (quote!(Move), t.clone()),
+            Action::Stay => (quote!(Stay), Vec::new()),
+            Action::Discard => (quote!(Discard), Vec::new()),
+            Action::Defer => (quote!(Defer), Vec::new()),
+        };
+        let targets = targets.into_iter().map(Names::state_id);
+        quote! {
+            ::lockstep::Cell {
+                state: #state,
+                message: ::lockstep::MessageId(#message),
+                kind: ::lockstep::CellKind::#kind,
+                targets: &[#(#targets),*],
+            }
+        }
+    });
+    quote! {
+        const STATES: &'static [::lockstep::StateInfo] = &[#(#states),*];
+        const MESSAGES: &'static [&'static str] = &[#(#messages),*];
+        const CELLS: &'static [::lockstep::Cell] = &[#(#cells),*];
     }
 }

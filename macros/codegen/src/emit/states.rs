@@ -15,10 +15,10 @@ pub(super) fn emit(names: &Names<'_>) -> TokenStream {
         out.extend(state_struct(names, index));
     }
     for cell in &model.cells {
-        if let Action::Move(targets) = &cell.action {
-            if targets.len() > 1 {
-                out.extend(cell_enum(names, cell.state, cell.message, targets));
-            }
+        if let Action::Move(targets) = &cell.action
+            && targets.len() > 1
+        {
+            out.extend(cell_enum(names, cell.state, cell.message, targets));
         }
     }
     out
@@ -47,7 +47,9 @@ fn state_struct(names: &Names<'_>, index: usize) -> TokenStream {
     let struct_def = match (&state.data, &names.phantom) {
         (None, None) => quote!(#vis struct #name;),
         (Some(ty), None) => quote!(#vis struct #name(pub #ty);),
-        (Some(ty), Some(phantom)) => quote!(#vis struct #name #decl (pub #ty, pub #phantom) #where_clause;),
+        (Some(ty), Some(phantom)) => {
+            quote!(#vis struct #name #decl (pub #ty, pub #phantom) #where_clause;)
+        }
         (None, Some(phantom)) => quote!(#vis struct #name #decl (pub #phantom) #where_clause;),
     };
     let data = quote!(data);

@@ -34,35 +34,37 @@ fn transition(names: &Names<'_>, cell: &Cell) -> TokenStream {
             let handler = model.handler_name(cell);
             let pattern = names.state_pattern(cell.state, &quote!(state));
             let data_arg = has_data.then(|| quote!(state,));
-            let call = quote!(<#context as #handlers #args>::#handler(context, #data_arg message));
-            match targets.as_slice() {
-                [target] => {
+            let invoke =
+                quote!(<#context as #handlers #args>::#handler(context, #data_arg message));
+            if let [target] = targets.as_slice() {
+                {
                     let next_struct = names.state_struct(*target);
                     let next = quote!(#next_struct #args);
                     let body = if model.states[*target].data.is_some() {
                         let value = names.state_value(*target, &quote!(data));
                         quote! {
                             let #pattern = self;
-                            let (data, reply) = <#message as ::lockstep::Message>::split_reply(#call);
+                            let (data, reply) = <#message as ::lockstep::Message>::split_reply(#invoke);
                             #join(#value, reply)
                         }
                     } else {
                         let value = names.state_value(*target, &TokenStream::new());
                         quote! {
                             let #pattern = self;
-                            let reply = #call;
+                            let reply = #invoke;
                             #join(#value, reply)
                         }
                     };
                     (next, body)
                 }
-                _ => {
+            } else {
+                {
                     let cell_enum = names.cell_enum(cell.state, cell.message);
                     (
                         quote!(#cell_enum #args),
                         quote! {
                             let #pattern = self;
-                            #call
+                            #invoke
                         },
                     )
                 }

@@ -1,0 +1,1 @@
+//! The race checker (in progress).

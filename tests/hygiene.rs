@@ -1,0 +1,147 @@
+//! The expansion uses absolute paths only: it compiles next to user items that shadow prelude
+//! names, and without warnings under
+//! `clippy::pedantic` (CI runs clippy with `-D warnings` on this file).
+#![deny(warnings, clippy::pedantic, missing_docs)]
+#![allow(dead_code, clippy::unused_self)]
+
+/// Items named like the prelude's, in scope of the generated code.
+mod shadowed {
+    #![allow(clippy::enum_variant_names)]
+
+    /// Not `core::result::Result`.
+    pub enum Result {
+        /// Not `Ok`.
+        Ok,
+    }
+    /// Not `core::option::Option`.
+    pub struct Option;
+    /// Not `Some`.
+    pub struct Some;
+    /// Not `None`.
+    pub struct None;
+    /// Not `Box`.
+    pub struct Box;
+    /// Not `String`.
+    pub struct String;
+    /// Not `Vec`.
+    pub struct Vec;
+    /// Not `From`.
+    pub trait From {}
+    /// Not `Into`.
+    pub trait Into {}
+    /// Not `Clone`.
+    pub trait Clone {}
+    /// Not `Default`.
+    pub trait Default {}
+    /// Not `core`.
+    pub mod core {}
+    /// Not `std`.
+    pub mod std {}
+}
+
+/// A machine defined where every prelude name means something else.
+pub mod machine {
+    #[allow(unused_imports)]
+    use super::shadowed::{
+        Box, Clone, Default, From, Into, Option, Result, Some, String, Vec, core, std,
+    };
+    #[allow(unused_imports)]
+    use super::shadowed::{None, Result::Ok};
+    use lockstep::{Machine, Message};
+
+    /// A plain message.
+    #[derive(Message)]
+    pub struct Ping;
+
+    /// A message with a reply.
+    #[derive(Message)]
+    #[message(reply = u8)]
+    pub struct Ask;
+
+    /// A generic message.
+    #[derive(Message)]
+    pub struct Put<T>(pub T);
+
+    /// Data of a state.
+    pub struct Data(pub u8);
+
+    /// The context.
+    pub struct Ctx;
+
+    /// A machine using every cell kind.
+    #[derive(Machine)]
+    #[machine(context = Ctx)]
+    pub enum Hygienic {
+        /// Start.
+        #[initial]
+        #[on(Ping => Busy | Other)]
+        #[discard(Put<u8>)]
+        Idle,
+        /// Working.
+        #[on(Ask => Idle)]
+        #[on(Put<u8>)]
+        #[defer(Ping)]
+        Busy(Data),
+        /// Never left.
+        #[terminal]
+        Done,
+        /// Reached through the multi-target cell.
+        #[on(Ping => Done)]
+        Other,
+    }
+
+    impl HygienicHandlers for Ctx {
+        fn idle_on_ping(&mut self, _: Ping) -> HygienicIdleOnPing {
+            HygienicBusy(Data(1)).into()
+        }
+        fn busy_on_ask(&mut self, state: Data, _: Ask) -> u8 {
+            state.0
+        }
+        fn busy_on_put(&mut self, state: &mut Data, message: Put<u8>) {
+            state.0 = message.0;
+        }
+    }
+
+    /// A generic machine with a lifetime and a where clause.
+    #[derive(Machine)]
+    #[machine(context = Ctx)]
+    pub enum Generic<'a, T>
+    where
+        T: 'a,
+    {
+        /// Start.
+        #[initial]
+        #[on(Put<&'a T> => Holding)]
+        Empty,
+        /// Holds a reference.
+        #[on(Ping => Empty)]
+        Holding(&'a T),
+    }
+
+    impl<'a, T: 'a> GenericHandlers<'a, T> for Ctx {
+        fn empty_on_put(&mut self, message: Put<&'a T>) -> &'a T {
+            message.0
+        }
+    }
+}
+
+#[test]
+fn hygienic_machines_run() {
+    use lockstep::Driver;
+    use machine::{Ask, Ctx, Hygienic, Ping, Put};
+
+    let mut ctx = Ctx;
+    let mut m = Driver::new(Hygienic::Idle);
+    m.send(&mut ctx, Ping).unwrap();
+    m.send(&mut ctx, Put(9)).unwrap();
+    assert_eq!(m.send(&mut ctx, Ask).unwrap(), 9);
+    assert_eq!(m.state_name(), "Idle");
+
+    let value = 5;
+    let mut g = Driver::new(machine::Generic::<u32>::Empty);
+    g.send(&mut ctx, Put(&value)).unwrap();
+    assert!(matches!(
+        g.machine(),
+        core::option::Option::Some(machine::Generic::Holding(5))
+    ));
+}
