@@ -38,6 +38,12 @@ fn accepts(names: &Names<'_>, message: usize) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    let body = names.body(&quote! {
+        match self {
+            #(#arms)*
+            #catch_all
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #impl_generics ::lockstep::Accepts<#ty> for #machine_ty #where_clause {
@@ -45,10 +51,7 @@ fn accepts(names: &Names<'_>, message: usize) -> TokenStream {
 
             #[inline]
             fn dispatch(self, context: &mut #context, message: #ty) -> (Self, ::lockstep::Outcome<#ty>) {
-                match self {
-                    #(#arms)*
-                    #catch_all
-                }
+                #body
             }
 
             #[inline]

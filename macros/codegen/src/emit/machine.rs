@@ -223,9 +223,7 @@ fn machine_impl(names: &Names<'_>) -> TokenStream {
 
             #[inline]
             fn state(&self) -> ::lockstep::StateId {
-                match self {
-                    #(#state_arms)*
-                }
+                #state_body
             }
 
             #[inline]

@@ -43,6 +43,9 @@ pub(crate) struct Names<'a> {
     pub context: TokenStream,
     pub handlers: Ident,
     pub input: Ident,
+    /// The spec had errors (already reported): bodies that call handlers or build variants are
+    /// stubbed, see [`Names::body`].
+    pub stub: bool,
 }
 
 impl<'a> Names<'a> {
@@ -69,6 +72,18 @@ impl<'a> Names<'a> {
             },
             handlers: format_ident!("{}Handlers", ident),
             input: format_ident!("{}Input", ident),
+            stub: false,
+        }
+    }
+
+    /// A function body: `real`, or with [`stub`](Names::stub) one that type-checks whatever the
+    /// spec's mistakes were (a malformed variant, a context without a handler impl), so the user
+    /// sees only the errors on the spec.
+    pub fn body(&self, real: &TokenStream) -> TokenStream {
+        if self.stub {
+            quote!(::lockstep::__private::core::unimplemented!())
+        } else {
+            real.clone()
         }
     }
 
@@ -161,12 +176,14 @@ fn phantom(generics: &Generics) -> Option<TokenStream> {
 }
 
 /// Generates every item of a machine. With `stub`, the spec had errors: handler methods all get
-/// bodies (so the user's impl block raises no second wave of errors) and nothing else changes.
+/// bodies (so the user's impl block raises no second wave of errors), and bodies that call
+/// handlers or match variants are stubbed (see [`Names::body`]); every item keeps its signature.
 pub(crate) fn machine(model: &Model, stub: bool) -> TokenStream {
     if model.states.is_empty() {
         return TokenStream::new();
     }
-    let names = Names::new(model);
+    let mut names = Names::new(model);
+    names.stub = stub;
     let mut out = TokenStream::new();
     out.extend(handlers::emit(&names, stub));
     out.extend(states::emit(&names));

@@ -76,8 +76,7 @@ fn state_struct(names: &Names<'_>, index: usize) -> TokenStream {
         impl #impl_generics ::lockstep::__private::core::convert::From<#name #args> for #machine_ty #where_clause {
             #[inline]
             fn from(state: #name #args) -> Self {
-                let #pattern = state;
-                #into_variant
+                #from_body
             }
         }
 
@@ -86,10 +85,7 @@ fn state_struct(names: &Names<'_>, index: usize) -> TokenStream {
             type Error = #machine_ty;
             #[inline]
             fn try_from(machine: #machine_ty) -> ::lockstep::__private::Result<Self, #machine_ty> {
-                match machine {
-                    #machine_pattern => ::lockstep::__private::Ok(#from_variant),
-                    #catch_all
-                }
+                #try_from_body
             }
         }
     }

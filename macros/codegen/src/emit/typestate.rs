@@ -103,7 +103,7 @@ fn transition(names: &Names<'_>, cell: &Cell) -> TokenStream {
 
             #[inline]
             fn send(self, context: &mut #context, message: #message) -> <#message as ::lockstep::Message>::WithReply<#next> {
-                #body
+                #stubbed
             }
         }
     }

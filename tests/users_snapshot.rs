@@ -1,0 +1,27 @@
+//! What a user does to review the code generated for their own machine: expand the source file with
+//! `lockstep_codegen::expand_source` and snapshot it with insta.
+
+#[test]
+fn order_machine_expansion() {
+    let expansion = lockstep_codegen::expand_source(include_str!("../examples/order.rs"))
+        .expect("the example is valid Rust");
+    // The expansion holds every generated item of the machine...
+    for item in [
+        "pub trait OrderHandlers",
+        "impl ::lockstep::Machine for Order",
+        "impl ::lockstep::Accepts<Refund> for Order",
+        "pub struct OrderPaid(pub Payment);",
+        "impl ::lockstep::Transition<Ship> for OrderPaid",
+        "pub const MERMAID: &'static str",
+    ] {
+        assert!(expansion.contains(item), "missing `{item}`");
+    }
+    // ...and is pinned as a snapshot, so any change to it shows up as a diff to review.
+    insta::assert_snapshot!(expansion);
+}
+
+#[test]
+fn unparsable_source_is_an_error_not_a_panic() {
+    let error = lockstep_codegen::expand_source("enum {").unwrap_err();
+    assert!(error.to_string().starts_with("not valid Rust source"));
+}
