@@ -64,7 +64,7 @@ pub struct StateInfo {
     /// The first line of the variant's doc comment, or `""`.
     pub doc: &'static str,
     /// Whether the state is `#[terminal]` (accepts nothing).
-    pub is_final: bool,
+    pub is_terminal: bool,
     /// The messages this state runs a handler for (`on` cells), for error messages.
     pub accepted: &'static [&'static str],
 }

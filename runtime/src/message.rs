@@ -6,6 +6,11 @@
 /// move to a state with data return that data *together with* the reply, as
 /// [`WithReply<T>`](Message::WithReply): just `T` for messages without a reply, `(T, Reply)` otherwise,
 /// so a handler of a plain message never writes `(paid, ())`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a lockstep message",
+    label = "`{Self}` has no `#[derive(Message)]`",
+    note = "add `#[derive(Message)]` to `{Self}` (and `#[message(reply = Type)]` if it has a reply)"
+)]
 pub trait Message: Sized {
     /// What the receiver answers. `()` for a message that is only told.
     type Reply;
@@ -41,4 +46,7 @@ pub trait Message: Sized {
 )]
 pub trait Tell: Message<Reply = ()> {}
 
+// `do_not_recommend`: a message with a reply is reported as "not `Tell`" with the text above, not
+// as a bare `Reply == ()` type mismatch.
+#[diagnostic::do_not_recommend]
 impl<M: Message<Reply = ()>> Tell for M {}

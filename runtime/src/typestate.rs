@@ -10,7 +10,7 @@ use crate::message::Message;
 #[diagnostic::on_unimplemented(
     message = "state `{Self}` does not accept `{M}`",
     label = "`{Self}` has no `on` or `discard` cell for `{M}`",
-    note = "a typestate value only takes the messages its state handles now; a deferred or undeclared message needs the dynamic machine (`send` on the enum or a driver)"
+    note = "a typestate value only takes the messages its state handles now; a deferred or undeclared message needs the dynamic machine (`Driver::send`, or `Accepts::dispatch` on the enum)"
 )]
 pub trait Transition<M: Message>: Sized {
     /// The machine's context, whose handlers run.

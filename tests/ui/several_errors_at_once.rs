@@ -1,5 +1,6 @@
 // Four independent mistakes, four errors, in one build, and nothing else: no follow-on error from
-// the dropped cells, the user's impl block, or the code that uses the machine.
+// the misspelled target (read as `Unlocked`), the malformed `Jammed`, the user's impl block, or the
+// code that uses the machine.
 use lockstep::{Driver, Machine, Message};
 
 #[derive(Message)]
@@ -17,6 +18,7 @@ enum Turnstile {
     Locked,
     #[on(Push => Locked)]
     #[on(Push => Locked)]
+    #[on(Coin => Jammed)]
     Unlocked,
     Jammed(u8, u8),
 }

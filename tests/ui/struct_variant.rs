@@ -10,7 +10,9 @@ enum Turnstile {
     #[initial]
     #[on(Coin => Unlocked)]
     Locked,
-    Unlocked { cents: u32 },
+    Unlocked {
+        cents: u32,
+    },
 }
 
 impl TurnstileHandlers for () {

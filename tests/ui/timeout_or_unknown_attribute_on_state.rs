@@ -12,4 +12,6 @@ enum Turnstile {
     Unlocked,
 }
 
+impl TurnstileHandlers for () {}
+
 fn main() {}

@@ -1,4 +1,4 @@
-use lockstep::{Machine, Message, Target};
+use lockstep::{Machine, Message};
 
 #[derive(Message)]
 struct Coin;
@@ -19,8 +19,8 @@ enum Turnstile {
 
 impl TurnstileHandlers for () {
     fn locked_on_coin(&mut self, _: Coin) -> TurnstileLockedOnCoin {
-        // `Broken` is not a target of this cell.
-        TurnstileBroken.into_cell()
+        // `Broken` is not a target of `Locked` on `Coin`.
+        TurnstileBroken.into()
     }
 }
 

@@ -17,6 +17,7 @@ pub(crate) fn run(model: &Model, errors: &mut Errors) {
     reachability(model, errors);
     exhaustive(model, errors);
     handler_names(model, errors);
+    generated_names(model, errors);
     sizes(model, errors);
 }
 
@@ -46,7 +47,7 @@ fn initial(model: &Model, errors: &mut Errors) {
                 );
                 error.combine(syn::Error::new(
                     first.initial.unwrap_or_else(|| first.ident.span()),
-                    "first marked here",
+                    format!("`{}` is the first state marked `#[initial]`", first.ident),
                 ));
                 errors.push(error);
             }
@@ -189,11 +190,376 @@ fn handler_names(model: &Model, errors: &mut Errors) {
     }
 }
 
+/// The derive adds items named after the machine (`{Machine}Handlers`, `{Machine}Input`,
+/// `{Machine}{State}`, `{Machine}{State}On{Message}`): a state named `Input` or `Handlers` would
+/// give two items one name, and rustc's "defined multiple times" would not say why.
+fn generated_names(model: &Model, errors: &mut Errors) {
+    let machine = &model.ident;
+    let mut taken: HashMap<String, String> = HashMap::new();
+    taken.insert(format!("{machine}Handlers"), "the handler trait".into());
+    taken.insert(format!("{machine}Input"), "the input enum".into());
+    for cell in &model.cells {
+        if matches!(&cell.action, Action::Move(t) if t.len() > 1) {
+            taken.insert(
+                format!(
+                    "{machine}{}On{}",
+                    model.states[cell.state].ident, model.messages[cell.message].name
+                ),
+                format!(
+                    "the target enum of (`{}`, `{}`)",
+                    model.states[cell.state].ident, model.messages[cell.message].name
+                ),
+            );
+        }
+    }
+    for state in &model.states {
+        let name = format!("{machine}{}", state.ident);
+        if let Some(owner) = taken.get(&name) {
+            errors.spanned(
+                &state.ident,
+                format!(
+                    "the state `{}` would get the struct `{name}`, which is already {owner}: \
+                     rename the state",
+                    state.ident
+                ),
+            );
+        }
+    }
+}
+
 fn sizes(model: &Model, errors: &mut Errors) {
     if model.states.len() > usize::from(u16::MAX) || model.messages.len() > usize::from(u16::MAX) {
         errors.spanned(
             &model.ident,
             "a machine has at most 65535 states and 65535 message types",
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    use crate::errors::Errors;
+    use crate::model::{Action, Model};
+
+    /// Every error of parse, model and check, in order.
+    fn errors(input: TokenStream) -> Vec<String> {
+        build(input).1
+    }
+
+    fn build(input: TokenStream) -> (Option<Model>, Vec<String>) {
+        let mut errors = Errors::default();
+        let model = crate::parse::machine(input, &mut errors).map(|spec| {
+            let model = Model::build(&spec, &mut errors);
+            super::run(&model, &mut errors);
+            model
+        });
+        (model, errors.messages())
+    }
+
+    #[test]
+    fn a_valid_machine_has_no_error() {
+        let errors = errors(quote!(
+            #[machine(context = Till, exhaustive)]
+            enum Turnstile {
+                #[initial]
+                #[on(Coin => Unlocked)]
+                #[discard(Push)]
+                Locked,
+                #[on(Push => Locked | Unlocked)]
+                #[on(Coin)]
+                Unlocked,
+            }
+        ));
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn initial_state_is_required_once() {
+        assert_eq!(
+            errors(quote!(
+                enum Door {
+                    Closed,
+                }
+            )),
+            ["`Door` has no initial state: mark the state it starts in with `#[initial]`"]
+        );
+        assert_eq!(
+            errors(quote!(
+                enum Door {
+                    #[initial]
+                    #[on(Open => Opened)]
+                    Closed,
+                    #[initial]
+                    Opened,
+                }
+            )),
+            [
+                "`Door` has several initial states (`Closed` and `Opened`): keep `#[initial]` on one",
+                "`Closed` is the first state marked `#[initial]`",
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_enum() {
+        assert_eq!(
+            errors(quote!(
+                enum Door {}
+            )),
+            ["the machine `Door` has no states: add at least one variant, marked `#[initial]`"]
+        );
+    }
+
+    #[test]
+    fn unreachable_states_are_reported() {
+        let errors = errors(quote!(
+            enum Door {
+                #[initial]
+                #[on(Open => Opened)]
+                Closed,
+                Opened,
+                Locked,
+            }
+        ));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("`Locked` cannot be reached from the initial state `Closed`")
+        );
+    }
+
+    #[test]
+    fn a_misspelled_target_is_read_as_the_closest_state_without_follow_on_errors() {
+        let (model, errors) = build(quote!(
+            enum Door {
+                #[initial]
+                #[on(Open => Opend)]
+                Closed,
+                #[on(Close => Closed)]
+                Opened,
+            }
+        ));
+        assert_eq!(
+            errors,
+            [
+                "unknown target state `Opend`: `Door` has no variant named so; did you mean `Opened`?"
+            ]
+        );
+        let model = model.unwrap();
+        // The cell is kept, so `Opened` is reachable and the user's `closed_on_open` has its stub.
+        assert!(matches!(&model.cells[0].action, Action::Move(t) if t == &[1]));
+    }
+
+    #[test]
+    fn an_unknown_target_suspends_graph_rules() {
+        // `Opened` looks unreachable only because the cell naming `Nowhere` is left out.
+        let errors = errors(quote!(
+            #[machine(exhaustive)]
+            enum Door {
+                #[initial]
+                #[on(Open => Nowhere)]
+                Closed,
+                #[on(Close => Closed)]
+                Opened,
+            }
+        ));
+        assert_eq!(
+            errors,
+            ["unknown target state `Nowhere`: `Door` has no variant named so"]
+        );
+    }
+
+    #[test]
+    fn duplicate_and_conflicting_cells() {
+        let (model, errors) = build(quote!(
+            enum Door {
+                #[initial]
+                #[on(Open => Opened)]
+                #[on(Open => Opened)]
+                #[discard(Knock)]
+                #[on(Knock)]
+                Closed,
+                #[on(Close => Closed)]
+                Opened,
+            }
+        ));
+        assert_eq!(
+            errors,
+            [
+                "the cell (`Closed`, `Open`) is declared twice: keep one",
+                "(`Closed`, `Open`) is first declared here",
+                "`Closed` declares `Knock` both as `discard` and as `on(..)`: a state does one thing \
+                 with a message; keep one",
+                "(`Closed`, `Knock`) is first declared here",
+            ]
+        );
+        // Of the conflicting pair the cell with a handler is kept, for the user's impl block.
+        let model = model.unwrap();
+        assert!(matches!(model.cells[1].action, Action::Stay));
+    }
+
+    #[test]
+    fn a_target_listed_twice_is_read_once() {
+        let (model, errors) = build(quote!(
+            enum Door {
+                #[initial]
+                #[on(Open => Opened | Closed | Opened)]
+                Closed,
+                Opened,
+            }
+        ));
+        assert_eq!(
+            errors,
+            ["`Opened` is listed twice in this cell's targets: remove one"]
+        );
+        assert!(matches!(&model.unwrap().cells[0].action, Action::Move(t) if t == &[1, 0]));
+    }
+
+    #[test]
+    fn terminal_states_accept_nothing() {
+        let errors = errors(quote!(
+            enum Job {
+                #[initial]
+                #[on(Run => Done)]
+                Pending,
+                #[terminal]
+                #[on(Retry => Pending)]
+                #[defer(Run)]
+                Done,
+            }
+        ));
+        assert_eq!(
+            errors,
+            [
+                "`Done` is `#[terminal]`, so it accepts no message: remove this cell, or remove `#[terminal]`"
+            ]
+        );
+    }
+
+    #[test]
+    fn exhaustive_lists_every_undecided_cell() {
+        let errors = errors(quote!(
+            #[machine(exhaustive)]
+            enum Job {
+                #[initial]
+                #[on(Run => Done)]
+                Pending,
+                #[on(Reset => Pending)]
+                Done,
+                #[terminal]
+                Gone,
+            }
+        ));
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].starts_with("`Gone` cannot be reached"));
+        // A terminal state decides every cell: it rejects.
+        assert!(errors[1].starts_with("`Job` is `exhaustive`, but 2 cells are undecided"));
+        assert!(errors[1].ends_with("\n  - `Pending` × `Reset`\n  - `Done` × `Run`"));
+    }
+
+    #[test]
+    fn handler_names_must_not_collide() {
+        assert_eq!(
+            errors(quote!(
+                enum Client {
+                    #[initial]
+                    #[on(Go => HttpGet)]
+                    HTTPGet,
+                    #[on(Go => HTTPGet)]
+                    HttpGet,
+                }
+            )),
+            [
+                "`HTTPGet` and `HttpGet` give handler methods the same name (`http_get_on_..`): rename one"
+            ]
+        );
+        assert_eq!(
+            errors(quote!(
+                enum Client {
+                    #[initial]
+                    #[on(HTTPGet)]
+                    #[on(HttpGet)]
+                    Idle,
+                }
+            )),
+            [
+                "the cells (`Idle`, `HTTPGet`) and (`Idle`, `HttpGet`) would both get the handler \
+              method `idle_on_http_get`: rename a message or a state"
+            ]
+        );
+    }
+
+    #[test]
+    fn messages_with_one_name_on_two_paths() {
+        let errors = errors(quote!(
+            enum Till {
+                #[initial]
+                #[on(euro::Coin)]
+                #[on(dollar::Coin)]
+                Open,
+            }
+        ));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("`dollar::Coin` and `euro::Coin` are both named `Coin`"));
+    }
+
+    #[test]
+    fn several_errors_at_once_without_follow_ons() {
+        let errors = errors(quote!(
+            #[machine(exhaustiv)]
+            enum Turnstile {
+                #[initial]
+                #[on(Coin => Unlokced)]
+                #[discard(Push)]
+                Locked,
+                #[on(Push => Locked)]
+                #[on(Push => Locked)]
+                Unlocked,
+                Jammed(u8, u8),
+            }
+        ));
+        // Five mistakes (no cell moves into `Jammed` either), five errors, the duplicate pointing
+        // at both cells. The misspelled target is read as `Unlocked`, so `Unlocked` is reachable.
+        assert_eq!(errors.len(), 6, "{errors:?}");
+        assert!(errors[0].starts_with("unknown key `exhaustiv`"));
+        assert!(errors[1].starts_with("a state is a unit variant (`Jammed`)"));
+        assert!(errors[2].starts_with("unknown target state `Unlokced`"));
+        assert!(errors[3].starts_with("the cell (`Unlocked`, `Push`) is declared twice"));
+        assert!(errors[4].starts_with("(`Unlocked`, `Push`) is first declared here"));
+        assert!(errors[5].starts_with("`Jammed` cannot be reached"));
+    }
+
+    #[test]
+    fn expansion_with_errors_is_stubs_plus_compile_errors_and_never_panics() {
+        let out = crate::expand_machine(quote!(
+            enum Turnstile {
+                #[initial]
+                #[on(Coin => Unlokced)]
+                Locked,
+                Unlocked {
+                    cents: u32,
+                },
+            }
+        ))
+        .to_string();
+        assert!(out.contains("compile_error"));
+        // The items the user's code names are still there.
+        assert!(out.contains("trait TurnstileHandlers"));
+        assert!(out.contains("fn locked_on_coin"));
+        assert!(out.contains("struct TurnstileUnlocked"));
+        // Garbage in: errors out, no panic.
+        for input in [
+            quote!(),
+            quote!(enum),
+            quote!(enum X { A(,) }),
+            quote!(
+                fn f() {}
+            ),
+        ] {
+            let out = crate::expand_machine(input).to_string();
+            assert!(out.contains("compile_error"), "{out}");
+        }
     }
 }

@@ -244,7 +244,10 @@ impl Model {
                 )
             };
             let mut error = syn::Error::new_spanned(&spec.message, what);
-            error.combine(syn::Error::new(first.message_span, "first declared here"));
+            error.combine(syn::Error::new(
+                first.message_span,
+                format!("(`{state_name}`, `{name}`) is first declared here"),
+            ));
             errors.push(error);
             // Of two conflicting cells keep the one with a handler, so the user's handler method
             // still has a trait method to implement.
@@ -256,9 +259,15 @@ impl Model {
                     keyword: spec.keyword.clone(),
                     message_span: syn::spanned::Spanned::span(&spec.message),
                 };
-            } else if matches!(action, Action::Move(_)) {
+            } else if let Action::Move(dropped) = &action {
                 // The left-out cell's targets may be reached nowhere else.
-                self.incomplete = true;
+                let kept: &[usize] = match &self.cells[index].action {
+                    Action::Move(kept) => kept,
+                    _ => &[],
+                };
+                if dropped.iter().any(|t| !kept.contains(t)) {
+                    self.incomplete = true;
+                }
             }
             return;
         }

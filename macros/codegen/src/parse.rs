@@ -156,11 +156,11 @@ fn rename_final(input: TokenStream, found: &mut Vec<Span>) -> TokenStream {
                 let mut inner = group.stream();
                 if after_pound && group.delimiter() == Delimiter::Bracket {
                     let mut trees: Vec<TokenTree> = inner.into_iter().collect();
-                    if let [TokenTree::Ident(ident)] = trees.as_mut_slice() {
-                        if ident == "final" {
-                            found.push(ident.span());
-                            *ident = Ident::new("terminal", ident.span());
-                        }
+                    if let [TokenTree::Ident(ident)] = trees.as_mut_slice()
+                        && ident == "final"
+                    {
+                        found.push(ident.span());
+                        *ident = Ident::new("terminal", ident.span());
                     }
                     inner = trees.into_iter().collect();
                 } else {
@@ -181,12 +181,28 @@ fn rename_final(input: TokenStream, found: &mut Vec<Span>) -> TokenStream {
 fn machine_options(attr: &Attribute, spec: &mut MachineSpec, errors: &mut Errors) {
     let result = attr.parse_nested_meta(|meta| {
         if meta.path.is_ident("context") {
+            if !meta.input.peek(Token![=]) {
+                errors.spanned(
+                    &meta.path,
+                    "`context` names the type that implements the handlers: \
+                     `#[machine(context = Type)]`",
+                );
+                return skip_value(meta.input);
+            }
             let value: Type = meta.value()?.parse()?;
             if spec.context.is_some() {
                 errors.spanned(&meta.path, "`context` is set twice: keep one");
             }
             spec.context = Some(value);
         } else if meta.path.is_ident("exhaustive") {
+            if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                errors.spanned(
+                    &meta.path,
+                    "`exhaustive` takes no value: write `#[machine(exhaustive)]` to require every \
+                     cell to be decided, or leave it out",
+                );
+                return skip_value(meta.input);
+            }
             if spec.exhaustive.is_some() {
                 errors.spanned(&meta.path, "`exhaustive` is set twice: keep one");
             }
@@ -207,18 +223,38 @@ fn machine_options(attr: &Attribute, spec: &mut MachineSpec, errors: &mut Errors
                 ),
             );
             // Skip its value, if any, so the keys after it are still read.
-            if meta.input.peek(Token![=]) {
-                let _: TokenStream = meta.value()?.parse()?;
-            } else if meta.input.peek(syn::token::Paren) {
-                let _content;
-                syn::parenthesized!(_content in meta.input);
-            }
+            skip_value(meta.input)?;
         }
         Ok(())
     });
     if let Err(error) = result {
         errors.push(error);
     }
+}
+
+/// Skips what follows a key (`= value`, `(..)`) up to the next `,`, so the keys after a mistaken
+/// one are still read. A value that is a type may hold commas (`Map<K, V>`), so a type is tried
+/// first.
+fn skip_value(input: ParseStream<'_>) -> syn::Result<()> {
+    if input.peek(Token![=]) {
+        let fork = input.fork();
+        let _: Token![=] = fork.parse()?;
+        if fork.parse::<Type>().is_ok() && (fork.is_empty() || fork.peek(Token![,])) {
+            let _: Token![=] = input.parse()?;
+            let _: Type = input.parse()?;
+            return Ok(());
+        }
+    }
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((tree, next)) = rest.token_tree() {
+            if matches!(&tree, proc_macro2::TokenTree::Punct(p) if p.as_char() == ',') {
+                break;
+            }
+            rest = next;
+        }
+        Ok(((), rest))
+    })
 }
 
 fn path_name(path: &syn::Path) -> String {
@@ -234,12 +270,21 @@ fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
         Fields::Unit => None,
         Fields::Unnamed(fields) if fields.unnamed.len() == 1 => Some(fields.unnamed[0].ty.clone()),
         fields => {
+            let name = &variant.ident;
+            let fix = match fields {
+                Fields::Named(_) => {
+                    format!("move the named fields into a struct: `{name}({name}Data)`")
+                }
+                Fields::Unnamed(f) if f.unnamed.is_empty() => {
+                    format!("write `{name}` for a state without data")
+                }
+                _ => format!("put several fields in a struct: `{name}({name}Data)`"),
+            };
             errors.spanned(
                 fields,
                 format!(
-                    "a state is a unit variant (`{0}`) or a tuple variant with one field holding the \
-                     state's data (`{0}(Data)`); put several fields in a struct: `{0}({0}Data)`",
-                    variant.ident
+                    "a state is a unit variant (`{name}`) or a tuple variant with one field holding \
+                     the state's data (`{name}(Data)`); {fix}"
                 ),
             );
             None
@@ -387,8 +432,10 @@ impl Parse for CellArgs {
                         arrow,
                         format!(
                             "`=>` is followed by the state to move to: `{0} => State` or \
-                             `{0} => A | B`; write `on({0})` to stay",
-                            quote::ToTokens::to_token_stream(&message).to_string().replace(' ', "")
+                             `{0} => A | B`; write `#[on({0})]` to stay",
+                            quote::ToTokens::to_token_stream(&message)
+                                .to_string()
+                                .replace(' ', "")
                         ),
                     ));
                 }
@@ -434,7 +481,9 @@ fn cell(
         );
     }
     let action = match (kind, args.targets) {
-        ("on", Some((_, targets))) => Move(targets.iter().map(|path| target(path, errors)).collect()),
+        ("on", Some((_, targets))) => {
+            Move(targets.iter().map(|path| target(path, errors)).collect())
+        }
         ("on", None) => ActionSpec::Stay,
         (_, Some((arrow, _))) => {
             errors.spanned(
@@ -503,6 +552,13 @@ pub fn message(input: TokenStream, errors: &mut Errors) -> Option<MessageSpec> {
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("message")) {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("reply") {
+                if !meta.input.peek(Token![=]) {
+                    errors.spanned(
+                        &meta.path,
+                        "`reply` names the type of the reply: `#[message(reply = Type)]`",
+                    );
+                    return skip_value(meta.input);
+                }
                 let ty: Type = meta.value()?.parse()?;
                 if reply.is_some() {
                     errors.spanned(&meta.path, "`reply` is set twice: keep one");
@@ -517,9 +573,7 @@ pub fn message(input: TokenStream, errors: &mut Errors) -> Option<MessageSpec> {
                         did_you_mean(&name, MESSAGE_KEYS.iter().copied())
                     ),
                 );
-                if meta.input.peek(Token![=]) {
-                    let _: TokenStream = meta.value()?.parse()?;
-                }
+                skip_value(meta.input)?;
             }
             Ok(())
         });
@@ -534,4 +588,265 @@ pub fn message(input: TokenStream, errors: &mut Errors) -> Option<MessageSpec> {
         generics: input.generics,
         reply,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::{ActionSpec, MachineSpec};
+    use crate::errors::Errors;
+
+    /// The spec (if any) and every error message.
+    fn parse(input: proc_macro2::TokenStream) -> (Option<MachineSpec>, Vec<String>) {
+        let mut errors = Errors::default();
+        let spec = super::machine(input, &mut errors);
+        (spec, errors.messages())
+    }
+
+    fn message_errors(input: proc_macro2::TokenStream) -> Vec<String> {
+        let mut errors = Errors::default();
+        let _ = super::message(input, &mut errors);
+        errors.messages()
+    }
+
+    #[test]
+    fn only_enums_are_machines() {
+        let (spec, errors) = parse(quote!(
+            struct Door {
+                open: bool,
+            }
+        ));
+        assert!(spec.is_none());
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].starts_with("`#[derive(Machine)]` works on an enum"));
+    }
+
+    #[test]
+    fn unknown_machine_key_suggests_and_reads_the_keys_after_it() {
+        let (spec, errors) = parse(quote!(
+            #[machine(contxt = std::collections::HashMap<u8, u8>, exhaustive)]
+            enum Door {
+                #[initial]
+                Closed,
+            }
+        ));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("unknown key `contxt`"), "{errors:?}");
+        assert!(errors[0].ends_with("did you mean `context`?"), "{errors:?}");
+        assert!(
+            spec.unwrap().exhaustive.is_some(),
+            "`exhaustive` after the typo is read"
+        );
+    }
+
+    #[test]
+    fn machine_keys_with_a_wrong_form() {
+        let (_, errors) = parse(quote!(
+            #[machine(context, exhaustive = true)]
+            enum Door {
+                #[initial]
+                Closed,
+            }
+        ));
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].contains("`#[machine(context = Type)]`"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1].starts_with("`exhaustive` takes no value"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn malformed_variants_are_reported_and_kept_as_states() {
+        let (spec, errors) = parse(quote!(
+            enum Door {
+                #[initial]
+                Closed = 1,
+                Opened {
+                    by: u8,
+                },
+                Locked(u8, u8),
+            }
+        ));
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].starts_with("states have no explicit discriminants"));
+        assert!(errors[1].starts_with("a state is a unit variant (`Opened`)"));
+        assert!(errors[2].contains("`Locked(LockedData)`"));
+        // Kept, so the checker and the emitter see every variant of the enum.
+        assert_eq!(spec.unwrap().states.len(), 3);
+    }
+
+    #[test]
+    fn final_is_read_as_terminal_with_an_error() {
+        let (spec, errors) = parse(quote!(
+            enum Job {
+                #[initial]
+                Pending,
+                #[final]
+                Done,
+            }
+        ));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("write `#[terminal]`"), "{errors:?}");
+        assert!(spec.unwrap().states[1].terminal.is_some());
+    }
+
+    #[test]
+    fn ignore_is_read_as_discard_with_an_error() {
+        let (spec, errors) = parse(quote!(
+            enum Door {
+                #[initial]
+                #[ignore(Knock)]
+                Closed,
+            }
+        ));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("write `#[discard(..)]`"), "{errors:?}");
+        let spec = spec.unwrap();
+        assert!(matches!(
+            spec.states[0].cells[0].action,
+            ActionSpec::Discard
+        ));
+    }
+
+    #[test]
+    fn a_target_on_discard_or_defer_is_reported_and_the_cell_kept() {
+        let (spec, errors) = parse(quote!(
+            enum Door {
+                #[initial]
+                #[discard(Knock => Opened)]
+                #[defer(Open => Opened)]
+                Closed,
+                Opened,
+            }
+        ));
+        assert_eq!(
+            errors,
+            [
+                "`discard` keeps the state, so it takes no target: write `#[discard(Knock)]`, or \
+                 `#[on(Knock => Target)]` to move",
+                "`defer` keeps the state, so it takes no target: write `#[defer(Open)]`, or \
+                 `#[on(Open => Target)]` to move",
+            ]
+        );
+        let spec = spec.unwrap();
+        let cells = &spec.states[0].cells;
+        assert!(matches!(cells[0].action, ActionSpec::Discard));
+        assert!(matches!(cells[1].action, ActionSpec::Defer));
+        assert!(
+            spec.states[0].incomplete,
+            "a target was named: reachability is not judged"
+        );
+    }
+
+    #[test]
+    fn cell_arrows_and_targets() {
+        let (spec, errors) = parse(quote!(
+            enum Door {
+                #[initial]
+                #[on(Open -> Opened)]
+                #[on(Lock => Self::Locked)]
+                #[on(Knock =>)]
+                Closed,
+                Opened,
+                Locked,
+            }
+        ));
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert_eq!(
+            errors[0],
+            "a cell moves with `=>`, not `->`: write `#[on(Open => ..)]`"
+        );
+        assert_eq!(
+            errors[1],
+            "a target is the state's variant name alone, without a path: write `Locked`"
+        );
+        assert!(errors[2].starts_with("`=>` is followed by the state to move to"));
+        let spec = spec.unwrap();
+        let state = &spec.states[0];
+        // `->` and `Self::Locked` are read as meant; `Knock =>` is left out.
+        assert_eq!(state.cells.len(), 2);
+        match &state.cells[1].action {
+            ActionSpec::Move(targets) => assert_eq!(targets[0], "Locked"),
+            _ => panic!("expected a move"),
+        }
+        assert!(state.incomplete);
+    }
+
+    #[test]
+    fn cell_attributes_need_a_parenthesized_message_list() {
+        let (_, errors) = parse(quote!(
+            enum Door {
+                #[initial]
+                #[on]
+                #[defer()]
+                #[on(&Knock)]
+                Closed,
+            }
+        ));
+        assert_eq!(
+            errors,
+            [
+                "`#[on]` lists its messages in parentheses: `#[on(Message => Target)]` to move, \
+                 `#[on(Message)]` to stay",
+                "`#[defer(..)]` names at least one message type: `#[defer(Message)]`",
+                "a message is named by its type path (`Coin`, `crate::msg::Coin`, `Data<T>`)",
+            ]
+        );
+    }
+
+    #[test]
+    fn initial_and_terminal_take_no_arguments_and_are_written_once() {
+        let (_, errors) = parse(quote!(
+            enum Door {
+                #[initial(yes)]
+                #[initial]
+                Closed,
+            }
+        ));
+        assert_eq!(
+            errors,
+            [
+                "`#[initial]` takes no arguments",
+                "`#[initial]` is written twice on this state"
+            ]
+        );
+    }
+
+    #[test]
+    fn message_attribute_mistakes() {
+        assert_eq!(
+            message_errors(quote!(
+                #[message(reply = u32, reply = u64)]
+                struct Refund;
+            )),
+            ["`reply` is set twice: keep one"]
+        );
+        assert_eq!(
+            message_errors(quote!(
+                #[message(repli = u32)]
+                struct Refund;
+            )),
+            [
+                "unknown key `repli` in `#[message(..)]`: the only key is `reply = Type`; did you mean `reply`?"
+            ]
+        );
+        assert_eq!(
+            message_errors(quote!(
+                #[message(reply)]
+                struct Refund;
+            )),
+            ["`reply` names the type of the reply: `#[message(reply = Type)]`"]
+        );
+        assert_eq!(
+            message_errors(quote!(
+                union Refund { a: u32 }
+            )),
+            ["`#[derive(Message)]` works on structs and enums"]
+        );
+    }
 }

@@ -55,14 +55,14 @@ fn accepts(names: &Names<'_>, message: usize) -> TokenStream {
             }
 
             #[inline]
-            fn input<C: ::lockstep::Carrier>(item: <C as ::lockstep::Carrier>::Of<#ty>) -> #input #input_args {
+            fn input<__LockstepC: ::lockstep::Carrier>(item: <__LockstepC as ::lockstep::Carrier>::Of<#ty>) -> #input #input_args {
                 #input::#variant(item)
             }
         }
     }
 }
 
-/// `<T, C>`: the machine's generic arguments followed by the carrier `C`.
+/// `<T, C>`: the machine's generic arguments followed by the carrier `__LockstepC`.
 pub(super) fn input_args(names: &Names<'_>) -> TokenStream {
     let params = names.model.generics.params.iter().map(|p| match p {
         syn::GenericParam::Type(t) => {
@@ -78,7 +78,7 @@ pub(super) fn input_args(names: &Names<'_>) -> TokenStream {
             quote!(#i)
         }
     });
-    quote!(<#(#params,)* C>)
+    quote!(<#(#params,)* __LockstepC>)
 }
 
 fn arm(names: &Names<'_>, cell: &Cell) -> TokenStream {

@@ -12,10 +12,13 @@ use crate::model::{Action, Cell, Model};
 
 pub(super) fn emit(names: &Names<'_>, stub: bool) -> TokenStream {
     let model = names.model;
+    // Two cells whose handler names collide are reported by the checker; one method each keeps
+    // the trait itself free of errors.
+    let mut seen = std::collections::HashSet::new();
     let methods = model
         .cells
         .iter()
-        .filter(|c| Model::has_handler(c))
+        .filter(|c| Model::has_handler(c) && seen.insert(model.handler_name(c).to_string()))
         .map(|cell| method(names, cell, stub));
     let vis = &model.vis;
     let handlers = &names.handlers;
@@ -94,7 +97,17 @@ fn method(names: &Names<'_>, cell: &Cell, stub: bool) -> TokenStream {
     let body = if stub {
         quote!({ #drop_args ::lockstep::__private::core::unimplemented!() })
     } else if provided {
-        quote_spanned!(span=> { #drop_args <#message as ::lockstep::Message>::__provided_reply::<Self>() })
+        // The marker, named after this method, puts the handler to write into the build error
+        // of a message with a reply; generic over `Self`, it keeps the call generic, so it is
+        // checked only when the method is used.
+        quote_spanned!(span=> {
+            #drop_args
+            #[allow(non_camel_case_types)]
+            struct #name<__LockstepContext: ?::lockstep::__private::core::marker::Sized>(
+                ::lockstep::__private::PhantomData<__LockstepContext>,
+            );
+            <#message as ::lockstep::Message>::__provided_reply::<#name<Self>>()
+        })
     } else {
         quote!(;)
     };

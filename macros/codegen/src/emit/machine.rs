@@ -24,23 +24,33 @@ fn input_enum(names: &Names<'_>) -> TokenStream {
     let variants = model.messages.iter().map(|m| {
         let (name, ty) = (&m.name, &m.ty);
         let doc = format!("A [`{}`]({}).", m.name, m.link);
-        quote!(#[doc = #doc] #name(<C as ::lockstep::Carrier>::Of<#ty>))
+        quote!(#[doc = #doc] #name(<__LockstepC as ::lockstep::Carrier>::Of<#ty>))
     });
-    let phantom_variant = names.phantom.as_ref().map(|phantom| {
+    // The hidden variant carries the machine's generics; with no message at all it also carries
+    // `__LockstepC`, which no variant uses then.
+    let carried = match (&names.phantom, model.messages.is_empty()) {
+        (Some(phantom), false) => Some(phantom.clone()),
+        (Some(phantom), true) => {
+            Some(quote!((#phantom, ::lockstep::__private::PhantomData<fn() -> __LockstepC>)))
+        }
+        (None, true) => Some(quote!(::lockstep::__private::PhantomData<fn() -> __LockstepC>)),
+        (None, false) => None,
+    };
+    let phantom_variant = carried.map(|carried| {
         quote! {
             #[doc(hidden)]
-            __Phantom(#phantom, ::lockstep::__private::core::convert::Infallible),
+            __Phantom(#carried, ::lockstep::__private::core::convert::Infallible),
         }
     });
     let impls = input_impls(names);
     let doc = format!(
-        "Any message [`{machine}`] accepts, as one type: what a queue of its messages holds. `C` \
-         says what is kept with each message ([`Bare`](::lockstep::Bare): the message alone)."
+        "Any message [`{machine}`] accepts, as one type: what a queue of its messages holds. The last \
+         parameter, the carrier, says what is kept with each message ([`Bare`](::lockstep::Bare): the message alone)."
     );
 
     quote! {
         #[doc = #doc]
-        #vis enum #input <#(#params,)* C: ::lockstep::Carrier = ::lockstep::Bare> #where_clause {
+        #vis enum #input <#(#params,)* __LockstepC: ::lockstep::Carrier = ::lockstep::Bare> #where_clause {
             #(#variants,)*
             #phantom_variant
         }
@@ -57,17 +67,15 @@ fn input_impls(names: &Names<'_>) -> TokenStream {
     let args = input_args(names);
     let impl_params = {
         let bare = model.generics.params.iter().map(strip_default);
-        quote!(<#(#bare,)* C: ::lockstep::Carrier>)
+        quote!(<#(#bare,)* __LockstepC: ::lockstep::Carrier>)
     };
-    let phantom_arm = names
-        .phantom
-        .as_ref()
-        .map(|_| quote!(Self::__Phantom(_, never) => match *never {},));
+    let phantom_arm =
+        has_phantom(names).then(|| quote!(Self::__Phantom(_, never) => match *never {},));
     let bounds = |tr: TokenStream| {
         let preds = model.messages.iter().map(move |m| {
             let ty = &m.ty;
             let tr = tr.clone();
-            quote!(<C as ::lockstep::Carrier>::Of<#ty>: #tr,)
+            quote!(<__LockstepC as ::lockstep::Carrier>::Of<#ty>: #tr,)
         });
         let existing = model
             .generics
@@ -81,12 +89,7 @@ fn input_impls(names: &Names<'_>) -> TokenStream {
         quote!(where #existing #(#preds)*)
     };
     let names_list: Vec<_> = model.messages.iter().map(|m| &m.name).collect();
-    // An empty enum (no message, no generics) is matched through `*self`.
-    let scrutinee = if model.messages.is_empty() && names.phantom.is_none() {
-        quote!(*self)
-    } else {
-        quote!(self)
-    };
+    let scrutinee = quote!(self);
     let names_str: Vec<String> = model.messages.iter().map(|m| m.name.to_string()).collect();
 
     let debug_bounds = bounds(quote!(::lockstep::__private::core::fmt::Debug));
@@ -133,7 +136,7 @@ fn input_impls(names: &Names<'_>) -> TokenStream {
 
         #[automatically_derived]
         impl #impl_params ::lockstep::__private::core::hash::Hash for #input #args #hash_bounds {
-            fn hash<H: ::lockstep::__private::core::hash::Hasher>(&self, state: &mut H) {
+            fn hash<__LockstepH: ::lockstep::__private::core::hash::Hasher>(&self, state: &mut __LockstepH) {
                 match #scrutinee {
                     #(Self::#names_list(item) => {
                         ::lockstep::__private::core::hash::Hash::hash(&#indices, state);
@@ -144,6 +147,11 @@ fn input_impls(names: &Names<'_>) -> TokenStream {
             }
         }
     }
+}
+
+/// Whether the input enum has the hidden `__Phantom` variant (generics, or no message at all).
+fn has_phantom(names: &Names<'_>) -> bool {
+    names.phantom.is_some() || names.model.messages.is_empty()
 }
 
 fn strip_default(param: &syn::GenericParam) -> TokenStream {
@@ -181,41 +189,29 @@ fn machine_impl(names: &Names<'_>) -> TokenStream {
         let id = Names::state_id(i);
         quote!(#pattern => #id,)
     });
+    let state_body = names.body(&quote!(match self { #(#state_arms)* }));
     let route_arms = model.messages.iter().map(|m| {
         let (variant, ty) = (&m.name, &m.ty);
-        quote!(#input::#variant(item) => ::lockstep::Visit::<Self, C>::visit::<#ty>(visitor, item),)
+        quote!(#input::#variant(item) => ::lockstep::Visit::<Self, __LockstepC>::visit::<#ty>(visitor, item),)
     });
     let id_arms = model.messages.iter().enumerate().map(|(i, m)| {
         let variant = &m.name;
         let i = u16::try_from(i).unwrap_or(u16::MAX);
         quote!(#input::#variant(_) => ::lockstep::MessageId(#i),)
     });
-    let phantom_route = names
-        .phantom
-        .as_ref()
-        .map(|_| quote!(#input::__Phantom(_, never) => match never {},));
-    let phantom_id = names
-        .phantom
-        .as_ref()
-        .map(|_| quote!(#input::__Phantom(_, never) => match *never {},));
-    // With no message at all (a machine of terminal states), the input enum is empty.
-    let route_body = if model.messages.is_empty() && names.phantom.is_none() {
-        quote!(match input {})
-    } else {
-        quote!(match input { #(#route_arms)* #phantom_route })
-    };
-    let id_body = if model.messages.is_empty() && names.phantom.is_none() {
-        quote!(match *input {})
-    } else {
-        quote!(match input { #(#id_arms)* #phantom_id })
-    };
+    let phantom_route =
+        has_phantom(names).then(|| quote!(#input::__Phantom(_, never) => match never {},));
+    let phantom_id =
+        has_phantom(names).then(|| quote!(#input::__Phantom(_, never) => match *never {},));
+    let route_body = quote!(match input { #(#route_arms)* #phantom_route });
+    let id_body = quote!(match input { #(#id_arms)* #phantom_id });
     let input_ty = quote!(#input #args);
 
     quote! {
         #[automatically_derived]
         impl #impl_generics ::lockstep::Machine for #machine_ty #where_clause {
             type Context = #context;
-            type Input<C: ::lockstep::Carrier> = #input_ty;
+            type Input<__LockstepC: ::lockstep::Carrier> = #input_ty;
 
             const NAME: &'static str = #name;
             #tables
@@ -227,12 +223,12 @@ fn machine_impl(names: &Names<'_>) -> TokenStream {
             }
 
             #[inline]
-            fn route<C: ::lockstep::Carrier, V: ::lockstep::Visit<Self, C>>(input: #input_ty, visitor: V) -> V::Output {
+            fn route<__LockstepC: ::lockstep::Carrier, __LockstepV: ::lockstep::Visit<Self, __LockstepC>>(input: #input_ty, visitor: __LockstepV) -> __LockstepV::Output {
                 #route_body
             }
 
             #[inline]
-            fn input_message<C: ::lockstep::Carrier>(input: &#input_ty) -> ::lockstep::MessageId {
+            fn input_message<__LockstepC: ::lockstep::Carrier>(input: &#input_ty) -> ::lockstep::MessageId {
                 #id_body
             }
         }
@@ -256,7 +252,7 @@ fn tables(model: &crate::model::Model) -> TokenStream {
             .filter(|c| matches!(c.action, Action::Move(_) | Action::Stay))
             .map(|c| model.messages[c.message].name.to_string());
         quote! {
-            ::lockstep::StateInfo { name: #name, doc: #doc, is_final: #terminal, accepted: &[#(#accepted),*] }
+            ::lockstep::StateInfo { name: #name, doc: #doc, is_terminal: #terminal, accepted: &[#(#accepted),*] }
         }
     });
     let messages = model.messages.iter().map(|m| m.name.to_string());

@@ -27,8 +27,9 @@ pub(crate) fn message(spec: &MessageSpec) -> TokenStream {
         },
         Some(reply) => {
             let panic = format!(
-                "`{name}` replies with `{}`, so a handler of a cell that takes it must be written: \
-                 there is no default reply (see the provided handler method named below)",
+                "`{name}` replies with `{}`, so every handler of a cell that takes it must be \
+                 written (there is no default reply): write the method named in \
+                 `__provided_reply::<method<Context>>` in the note below",
                 quote!(#reply).to_string().replace(' ', "")
             );
             let span = syn::spanned::Spanned::span(reply);

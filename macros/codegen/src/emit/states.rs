@@ -66,6 +66,16 @@ fn state_struct(names: &Names<'_>, index: usize) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    let from_body = names.body(&quote! {
+        let #pattern = state;
+        #into_variant
+    });
+    let try_from_body = names.body(&quote! {
+        match machine {
+            #machine_pattern => ::lockstep::__private::Ok(#from_variant),
+            #catch_all
+        }
+    });
     let derives = derives(names);
     quote! {
         #[doc = #doc]

@@ -95,6 +95,7 @@ fn transition(names: &Names<'_>, cell: &Cell) -> TokenStream {
         }
         Action::Defer => return TokenStream::new(),
     };
+    let stubbed = names.body(&body);
     quote! {
         #[automatically_derived]
         impl #impl_generics ::lockstep::Transition<#message> for #this #args #where_clause {
@@ -126,15 +127,12 @@ fn inherent_send(names: &Names<'_>, index: usize) -> TokenStream {
             #[doc = #doc]
             #[inline]
             #[must_use = "the returned value is the machine in its next state"]
-            pub fn send<M: ::lockstep::Message>(
+            pub fn send<__LockstepM: ::lockstep::__private::Sent<Self, Context = #context>>(
                 self,
                 context: &mut #context,
-                message: M,
-            ) -> <M as ::lockstep::Message>::WithReply<<Self as ::lockstep::Transition<M>>::Next>
-            where
-                Self: ::lockstep::Transition<M, Context = #context>,
-            {
-                ::lockstep::Transition::send(self, context, message)
+                message: __LockstepM,
+            ) -> <__LockstepM as ::lockstep::Message>::WithReply<<__LockstepM as ::lockstep::__private::Sent<Self>>::Next> {
+                ::lockstep::__private::Sent::send_to(message, self, context)
             }
         }
     }

@@ -9,19 +9,16 @@ struct Push;
 #[derive(Machine)]
 enum Turnstile {
     #[initial]
-    #[on(Coin => Unlocked | Locked)]
+    #[on(Coin => Unlocked)]
+    #[discard(Push)]
     Locked,
     #[on(Push => Locked)]
-    #[on(Coin => Broken)]
     Unlocked,
-    Broken,
 }
 
 impl TurnstileHandlers for () {
-    fn locked_on_coin(&mut self, _: Coin) -> TurnstileLockedOnCoin {
-        // `Broken` is not a target of this cell.
-        TurnstileBroken.into()
-    }
+    // `Locked` discards `Push`: there is no handler to write.
+    fn locked_on_push(&mut self, _: Push) {}
 }
 
 fn main() {}

@@ -1,0 +1,652 @@
+//! The explorer: the builder users configure, and the breadth-first search over every
+//! interleaving of the clients' deliveries.
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::hash::Hash;
+use core::time::Duration;
+use std::time::Instant;
+
+use super::coverage::Coverage;
+use super::fingerprint::{Visited, mix};
+use super::network::{Network, Replay};
+use super::report::{Limit, Mode, PropertyKind, Report, Trace, TraceStep, Violation};
+use super::script::{Client, Envelope, Kind, Script};
+use super::world::{Event, Setup, World, hash_state};
+use crate::machine::Machine;
+
+type StateCheck<Mc> = Box<dyn Fn(&Mc, &<Mc as Machine>::Context) -> bool>;
+type StepCheck<Mc> =
+    Box<dyn Fn((&Mc, &<Mc as Machine>::Context), (&Mc, &<Mc as Machine>::Context)) -> bool>;
+
+/// Explores every interleaving of concurrent clients' messages through a machine's real dispatch,
+/// handlers and context, and reports the shortest trace that breaks a property.
+///
+/// ```
+/// use lockstep::check::Explorer;
+/// use lockstep::{Machine, Message};
+///
+/// #[derive(Message, Clone, Debug)] #[message(reply = u32)] pub struct Get;
+/// #[derive(Message, Clone, Debug)] pub struct Set(pub u32);
+///
+/// #[derive(Clone, Default, Hash)]
+/// pub struct Store { pub count: u32 }
+///
+/// #[derive(Machine, Clone, Hash)]
+/// #[machine(context = Store)]
+/// pub enum Counter {
+///     #[initial] #[on(Get)] #[on(Set)] Ready,
+/// }
+/// impl CounterHandlers for Store {
+///     fn ready_on_get(&mut self, _: Get) -> u32 { self.count }
+///     fn ready_on_set(&mut self, set: Set) { self.count = set.0 }
+/// }
+///
+/// let report = Explorer::new(Counter::Ready, Store::default())
+///     .client("alice", |c| c.ask(Get).then(|n| c.tell(Set(n + 1))))
+///     .client("bob", |c| c.ask(Get).then(|n| c.tell(Set(n + 1))))
+///     .at_end("no lost update", |_, store| store.count == 2)
+///     .run();
+/// let violation = report.violation().expect("the race is found");
+/// assert_eq!(violation.trace.len(), 4); // Get, Get, Set(1), Set(1)
+/// ```
+pub struct Explorer<Mc: Machine> {
+    pub(super) machine: Mc,
+    pub(super) context: Mc::Context,
+    pub(super) names: Vec<String>,
+    pub(super) groups: Vec<usize>,
+    pub(super) scripts: Vec<Rc<[Rc<dyn Envelope<Mc>>]>>,
+    pub(super) symmetry: bool,
+    pub(super) network: Network,
+    pub(super) replay: Replay,
+    pub(super) redeliveries: u8,
+    pub(super) always: Vec<(String, StateCheck<Mc>)>,
+    pub(super) each_step: Vec<(String, StepCheck<Mc>)>,
+    pub(super) at_end: Vec<(String, StateCheck<Mc>)>,
+    pub(super) max_depth: Option<usize>,
+    pub(super) max_states: Option<u64>,
+    pub(super) time_limit: Option<Duration>,
+    pub(super) find_all: bool,
+    pub(super) hash_state: Option<fn(&Mc, &Mc::Context) -> u64>,
+}
+
+impl<Mc: Machine> core::fmt::Debug for Explorer<Mc> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Explorer")
+            .field("machine", &Mc::NAME)
+            .field("clients", &self.names)
+            .field("network", &self.network)
+            .field("replay", &self.replay)
+            .field("fingerprints", &self.hash_state.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The default bound on depth when states cannot be fingerprinted (tree search).
+pub const TREE_DEPTH: usize = 24;
+
+/// The default bound on distinct states.
+pub const MAX_STATES: u64 = 50_000_000;
+
+/// The default bound on states in tree search (no fingerprints), where the way to each is kept.
+pub const TREE_STATES: u64 = 2_000_000;
+
+impl<Mc> Explorer<Mc>
+where
+    Mc: Machine + Clone + Hash + 'static,
+    Mc::Context: Clone + Hash + 'static,
+{
+    /// An explorer of `machine` (its starting state) with `context`, deduplicating visited states
+    /// by fingerprint. Add clients and properties, then [`run`](Self::run).
+    pub fn new(machine: Mc, context: Mc::Context) -> Self {
+        let mut explorer = Self::unhashed(machine, context);
+        explorer.hash_state = Some(hash_state::<Mc>);
+        explorer
+    }
+}
+
+impl<Mc> Explorer<Mc>
+where
+    Mc: Machine + Clone + 'static,
+    Mc::Context: Clone + 'static,
+{
+    /// An explorer for a machine or context without `Hash`: with no fingerprints there is no
+    /// visited set, so every interleaving is walked as a tree, bounded by depth
+    /// ([`TREE_DEPTH`] unless [`max_depth`](Self::max_depth) says otherwise). The report says so.
+    pub fn unhashed(machine: Mc, context: Mc::Context) -> Self {
+        Self {
+            machine,
+            context,
+            names: Vec::new(),
+            groups: Vec::new(),
+            scripts: Vec::new(),
+            symmetry: true,
+            network: Network::Ordered,
+            replay: Replay::Immediate,
+            redeliveries: 1,
+            always: Vec::new(),
+            each_step: Vec::new(),
+            at_end: Vec::new(),
+            max_depth: None,
+            max_states: None,
+            time_limit: None,
+            find_all: false,
+            hash_state: None,
+        }
+    }
+
+    /// Adds a client named `name` whose script `build` writes with the handle `c`:
+    /// `|c| c.ask(Get).then(|n| c.tell(Set(n + 1)))`.
+    #[must_use]
+    pub fn client<S: Into<Script<Mc>>>(
+        mut self,
+        name: &str,
+        build: impl FnOnce(&'static Client<Mc>) -> S,
+    ) -> Self {
+        let script: Script<Mc> = build(Client::handle()).into();
+        self.groups.push(self.scripts.len());
+        self.names.push(String::from(name));
+        self.scripts.push(Rc::from(script.steps));
+        self
+    }
+
+    /// Adds `count` identical clients, named `name1`, `name2`, …, all running the script `build`
+    /// writes. Being identical, they are interchangeable: states that differ only by which of them
+    /// is where are explored once (symmetry reduction; see [`symmetry`](Self::symmetry)).
+    #[must_use]
+    pub fn clients<S: Into<Script<Mc>>>(
+        mut self,
+        count: usize,
+        name: &str,
+        build: impl FnOnce(&'static Client<Mc>) -> S,
+    ) -> Self {
+        let script: Script<Mc> = build(Client::handle()).into();
+        let steps: Rc<[Rc<dyn Envelope<Mc>>]> = Rc::from(script.steps);
+        let group = self.scripts.len();
+        for i in 1..=count {
+            self.groups.push(group);
+            self.names.push(format!("{name}{i}"));
+            self.scripts.push(Rc::clone(&steps));
+        }
+        self
+    }
+
+    /// A property that must hold in every reachable state, the initial one included.
+    #[must_use]
+    pub fn always(
+        mut self,
+        name: &str,
+        property: impl Fn(&Mc, &Mc::Context) -> bool + 'static,
+    ) -> Self {
+        self.always.push((String::from(name), Box::new(property)));
+        self
+    }
+
+    /// A property of every step: it gets the machine and context before and after, e.g.
+    /// `|(_, before), (_, after)| after.count >= before.count`.
+    #[must_use]
+    pub fn each_step(
+        mut self,
+        name: &str,
+        property: impl Fn((&Mc, &Mc::Context), (&Mc, &Mc::Context)) -> bool + 'static,
+    ) -> Self {
+        self.each_step.push((String::from(name), Box::new(property)));
+        self
+    }
+
+    /// A property that must hold once nothing more can happen: every client has finished (or
+    /// waits for a reply that never comes), nothing is in flight and no replay is due.
+    #[must_use]
+    pub fn at_end(
+        mut self,
+        name: &str,
+        property: impl Fn(&Mc, &Mc::Context) -> bool + 'static,
+    ) -> Self {
+        self.at_end.push((String::from(name), Box::new(property)));
+        self
+    }
+
+    /// The network model (default [`Network::Ordered`]).
+    #[must_use]
+    pub fn network(mut self, network: Network) -> Self {
+        self.network = network;
+        self
+    }
+
+    /// When deferred messages are replayed (default [`Replay::Immediate`], as the driver does).
+    #[must_use]
+    pub fn replay(mut self, replay: Replay) -> Self {
+        self.replay = replay;
+        self
+    }
+
+    /// Under [`Network::Duplicating`], how many extra times a message may arrive (default 1).
+    #[must_use]
+    pub fn redeliveries(mut self, extra: u8) -> Self {
+        self.redeliveries = extra;
+        self
+    }
+
+    /// Explores no deeper than `depth` steps; if that cuts anything, the report is incomplete.
+    #[must_use]
+    pub fn max_depth(mut self, depth: usize) -> Self {
+        self.max_depth = Some(depth);
+        self
+    }
+
+    /// Stops after `states` distinct states (default [`MAX_STATES`]); the report is then
+    /// incomplete.
+    #[must_use]
+    pub fn max_states(mut self, states: u64) -> Self {
+        self.max_states = Some(states);
+        self
+    }
+
+    /// Stops after `limit` of wall time; the report is then incomplete (and, unlike the other
+    /// bounds, how far it got depends on the machine it runs on).
+    #[must_use]
+    pub fn time_limit(mut self, limit: Duration) -> Self {
+        self.time_limit = Some(limit);
+        self
+    }
+
+    /// Keeps exploring after a violation, to the whole space, and reports a shortest trace for
+    /// every property that fails. By default the search stops at the first violation.
+    #[must_use]
+    pub fn find_all(mut self) -> Self {
+        self.find_all = true;
+        self
+    }
+
+    /// Symmetry reduction between the identical clients of one [`clients`](Self::clients) call
+    /// (default on). Off, every permutation of them is explored separately.
+    #[must_use]
+    pub fn symmetry(mut self, on: bool) -> Self {
+        self.symmetry = on;
+        self
+    }
+
+    pub(crate) fn setup(&self) -> Setup<Mc> {
+        let seeds = self
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(client, &group)| {
+                let key = if self.symmetry { group } else { client };
+                mix(0x5eed, key as u64)
+            })
+            .collect();
+        Setup {
+            names: self.names.clone(),
+            seeds,
+            scripts: self.scripts.clone(),
+            network: self.network,
+            replay: self.replay,
+            redeliveries: if self.network == Network::Duplicating {
+                self.redeliveries
+            } else {
+                0
+            },
+            hash_state: self.hash_state,
+        }
+    }
+
+    pub(crate) fn initial(&self, setup: &Setup<Mc>) -> World<Mc> {
+        setup.initial(self.machine.clone(), self.context.clone())
+    }
+
+    pub(super) fn check_state(
+        list: &[(String, StateCheck<Mc>)],
+        world: &World<Mc>,
+        skip: &[bool],
+    ) -> Option<usize> {
+        let machine = world.machine.as_ref()?;
+        list.iter()
+            .enumerate()
+            .find(|(i, (_, check))| !skip[*i] && !check(machine, &world.context))
+            .map(|(i, _)| i)
+    }
+
+    pub(super) fn check_step(&self, before: &World<Mc>, after: &World<Mc>, skip: &[bool]) -> Option<usize> {
+        let (Some(m0), Some(m1)) = (before.machine.as_ref(), after.machine.as_ref()) else {
+            return None;
+        };
+        self.each_step
+            .iter()
+            .enumerate()
+            .find(|(i, (_, check))| {
+                !skip[*i] && !check((m0, &before.context), (m1, &after.context))
+            })
+            .map(|(i, _)| i)
+    }
+
+    pub(crate) fn property(&self, found: Found) -> (String, PropertyKind) {
+        match found {
+            Found::Always(i) => (self.always[i].0.clone(), PropertyKind::Always),
+            Found::EachStep(i) => (self.each_step[i].0.clone(), PropertyKind::EachStep),
+            Found::AtEnd(i) => (self.at_end[i].0.clone(), PropertyKind::AtEnd),
+            Found::Panic => (String::new(), PropertyKind::NoPanic),
+        }
+    }
+
+    pub(crate) fn property_count(&self) -> usize {
+        self.always.len() + self.each_step.len() + self.at_end.len()
+    }
+
+    /// Explores breadth-first, so the first violation found of each property has a shortest
+    /// trace. Deterministic: the same explorer gives the same report (but for `elapsed`).
+    #[must_use]
+    pub fn run(&self) -> Report {
+        let started = Instant::now();
+        let setup = self.setup();
+        let mut search = Search::new(self, &setup);
+        search.run(started);
+        let violations = search
+            .found
+            .iter()
+            .map(|(found, path)| self.violation(&setup, *found, &decode(path)))
+            .collect();
+        Report {
+            machine: Mc::NAME,
+            mode: if setup.hash_state.is_some() {
+                Mode::Fingerprints
+            } else {
+                Mode::Tree
+            },
+            network: self.network,
+            clients: self.names.len(),
+            states: search.states,
+            transitions: search.transitions,
+            depth: search.depth,
+            complete: search.limit.is_none() && !search.stopped,
+            limit: search.limit,
+            stopped_at_violation: search.stopped,
+            visited_bytes: search.visited.bytes(),
+            elapsed: started.elapsed(),
+            violations,
+            properties: self.property_count(),
+            coverage: search.coverage,
+        }
+    }
+
+    /// The violation of `found`, with the trace of `path` (event indices from the initial state).
+    pub(super) fn violation(&self, setup: &Setup<Mc>, found: Found, path: &[u32]) -> Violation {
+        let (mut property, kind) = self.property(found);
+        let (trace, panic) = replay_path(self, setup, path);
+        if let Some(message) = panic {
+            property = message;
+        }
+        Violation {
+            property,
+            kind,
+            trace,
+        }
+    }
+}
+
+/// Which property failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Found {
+    Always(usize),
+    EachStep(usize),
+    AtEnd(usize),
+    Panic,
+}
+
+/// The way from the initial state to a frontier state: its event indices as LEB128 varints
+/// (one byte each while fewer than 128 events are enabled). Kept with the frontier state, not in
+/// the visited set, so the visited set stays at one fingerprint per state.
+type Path = Box<[u8]>;
+
+fn extend(path: &[u8], mut index: u32) -> Path {
+    let mut out = Vec::with_capacity(path.len() + 1);
+    out.extend_from_slice(path);
+    loop {
+        #[allow(clippy::cast_possible_truncation)]
+        let low = (index & 0x7f) as u8;
+        index >>= 7;
+        if index == 0 {
+            out.push(low);
+            break;
+        }
+        out.push(low | 0x80);
+    }
+    out.into_boxed_slice()
+}
+
+fn decode(path: &[u8]) -> Vec<u32> {
+    let mut out = Vec::new();
+    let (mut value, mut shift) = (0u32, 0);
+    for &byte in path {
+        value |= u32::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            out.push(value);
+            value = 0;
+            shift = 0;
+        } else {
+            shift += 7;
+        }
+    }
+    out
+}
+
+/// One breadth-first search.
+struct Search<'e, Mc: Machine> {
+    explorer: &'e Explorer<Mc>,
+    setup: &'e Setup<Mc>,
+    visited: Visited,
+    coverage: Coverage,
+    states: u64,
+    transitions: u64,
+    depth: usize,
+    limit: Option<Limit>,
+    stopped: bool,
+    found: Vec<(Found, Path)>,
+    /// Per property, whether it already failed (then it is checked no more).
+    failed_always: Vec<bool>,
+    failed_step: Vec<bool>,
+    failed_end: Vec<bool>,
+    panicked: bool,
+}
+
+impl<'e, Mc> Search<'e, Mc>
+where
+    Mc: Machine + Clone + 'static,
+    Mc::Context: Clone + 'static,
+{
+    fn new(explorer: &'e Explorer<Mc>, setup: &'e Setup<Mc>) -> Self {
+        Self {
+            explorer,
+            setup,
+            visited: Visited::new(),
+            coverage: Coverage::new::<Mc>(),
+            states: 0,
+            transitions: 0,
+            depth: 0,
+            limit: None,
+            stopped: false,
+            found: Vec::new(),
+            failed_always: vec![false; explorer.always.len()],
+            failed_step: vec![false; explorer.each_step.len()],
+            failed_end: vec![false; explorer.at_end.len()],
+            panicked: false,
+        }
+    }
+
+    /// Records a violation; `true` if the search should stop.
+    fn report(&mut self, found: Found, path: Path) -> bool {
+        match found {
+            Found::Always(i) => self.failed_always[i] = true,
+            Found::EachStep(i) => self.failed_step[i] = true,
+            Found::AtEnd(i) => self.failed_end[i] = true,
+            Found::Panic => self.panicked = true,
+        }
+        self.found.push((found, path));
+        if !self.explorer.find_all {
+            self.stopped = true;
+        }
+        self.stopped
+    }
+
+    fn run(&mut self, started: Instant) {
+        let explorer = self.explorer;
+        let setup = self.setup;
+        let hashed = setup.hash_state.is_some();
+        let max_depth = explorer
+            .max_depth
+            .unwrap_or(if hashed { usize::MAX } else { TREE_DEPTH });
+        let max_states = explorer
+            .max_states
+            .unwrap_or(if hashed { MAX_STATES } else { TREE_STATES });
+        let mut fp_scratch = Vec::new();
+        let initial = explorer.initial(setup);
+        if let Some(fp) = setup.fingerprint(&initial, &mut fp_scratch) {
+            self.visited.insert(fp);
+        }
+        self.states = 1;
+        if let Some(i) = Explorer::check_state(&explorer.always, &initial, &self.failed_always)
+            && self.report(Found::Always(i), Path::default())
+        {
+            return;
+        }
+        let mut scratch = initial.clone();
+        let mut current: Vec<(World<Mc>, Path)> = vec![(initial, Path::default())];
+        let mut next: Vec<(World<Mc>, Path)> = Vec::new();
+        let mut events = Vec::new();
+        'search: while !current.is_empty() {
+            for (world, path) in current.drain(..) {
+                setup.events(&world, &mut events);
+                if events.is_empty() {
+                    if let Some(i) =
+                        Explorer::check_state(&explorer.at_end, &world, &self.failed_end)
+                        && self.report(Found::AtEnd(i), path)
+                    {
+                        break 'search;
+                    }
+                    continue;
+                }
+                if self.depth >= max_depth {
+                    self.limit = Some(Limit::Depth(max_depth));
+                    continue;
+                }
+                for (index, &event) in events.iter().enumerate() {
+                    #[allow(clippy::cast_possible_truncation)]
+                    let index = index as u32;
+                    scratch.clone_from(&world);
+                    self.transitions += 1;
+                    if setup
+                        .apply(&mut scratch, event, Some(&mut self.coverage), false)
+                        .is_err()
+                    {
+                        if !self.panicked && self.report(Found::Panic, extend(&path, index)) {
+                            break 'search;
+                        }
+                        continue;
+                    }
+                    if let Some(i) = explorer.check_step(&world, &scratch, &self.failed_step)
+                        && self.report(Found::EachStep(i), extend(&path, index))
+                    {
+                        break 'search;
+                    }
+                    if let Some(fp) = setup.fingerprint(&scratch, &mut fp_scratch)
+                        && !self.visited.insert(fp)
+                    {
+                        continue;
+                    }
+                    self.states += 1;
+                    let child_path = extend(&path, index);
+                    if let Some(i) =
+                        Explorer::check_state(&explorer.always, &scratch, &self.failed_always)
+                        && self.report(Found::Always(i), child_path.clone())
+                    {
+                        break 'search;
+                    }
+                    next.push((scratch.clone(), child_path));
+                    if self.states >= max_states {
+                        self.limit = Some(Limit::States(max_states));
+                        break 'search;
+                    }
+                    if self.states.is_multiple_of(4096)
+                        && let Some(limit) = explorer.time_limit
+                        && started.elapsed() >= limit
+                    {
+                        self.limit = Some(Limit::Time(limit));
+                        break 'search;
+                    }
+                }
+            }
+            core::mem::swap(&mut current, &mut next);
+            if !current.is_empty() {
+                self.depth += 1;
+            }
+        }
+    }
+}
+
+/// Runs the events of `path` from the initial state, describing each: the trace. Returns the
+/// panic message if the last step panicked.
+pub(crate) fn replay_path<Mc>(
+    explorer: &Explorer<Mc>,
+    setup: &Setup<Mc>,
+    path: &[u32],
+) -> (Trace, Option<String>)
+where
+    Mc: Machine + Clone + 'static,
+    Mc::Context: Clone + 'static,
+{
+    let mut world = explorer.initial(setup);
+    let mut events = Vec::new();
+    let mut trace = Trace::default();
+    for (step, &index) in path.iter().enumerate() {
+        setup.events(&world, &mut events);
+        let Some(&event) = events.get(index as usize) else {
+            break;
+        };
+        let before = world.machine.as_ref().map(Machine::state);
+        let letter = match event {
+            Event::Deliver { index, .. } => world.flight.get(index as usize),
+            Event::Replay => world
+                .replay
+                .and_then(|cursor| world.deferred.get(cursor as usize)),
+        };
+        let (client, message) = letter.map_or((String::new(), String::new()), |l| {
+            (setup.names[l.client as usize].clone(), l.envelope.describe())
+        });
+        match setup.apply(&mut world, event, None, true) {
+            Ok(Some(happened)) => trace.steps.push(TraceStep {
+                step: step + 1,
+                client,
+                message,
+                from: Mc::STATES[happened.from.index()].name,
+                to: Mc::STATES[happened.to.index()].name,
+                kind: happened.kind,
+                reply: happened.reply,
+                replayed: happened.replayed,
+                duplicate_kept: happened.duplicate_kept,
+                redelivery: happened.redelivery,
+            }),
+            Ok(None) => {}
+            Err(panic) => {
+                let from = before.map_or("?", |s| Mc::STATES[s.index()].name);
+                trace.steps.push(TraceStep {
+                    step: step + 1,
+                    client,
+                    message,
+                    from,
+                    to: from,
+                    kind: Kind::Panicked,
+                    reply: None,
+                    replayed: matches!(event, Event::Replay),
+                    duplicate_kept: false,
+                    redelivery: false,
+                });
+                return (trace, Some(panic.message));
+            }
+        }
+    }
+    (trace, None)
+}

@@ -1,0 +1,154 @@
+//! Seeded random walks: for spaces too large to exhaust. Each walk starts in the initial state
+//! and picks one enabled event at random until nothing more can happen (or the depth bound);
+//! a violation is reported with the same trace output as the breadth-first search.
+
+use alloc::vec::Vec;
+use std::time::Instant;
+
+use super::coverage::Coverage;
+use super::explorer::{Explorer, Found};
+use super::report::{Limit, Mode, Report};
+use crate::machine::Machine;
+
+/// SplitMix64: a tiny, good, seedable generator; the same seed gives the same walks everywhere.
+#[derive(Debug, Clone)]
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (`n > 0`).
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        #[allow(clippy::cast_possible_truncation)]
+        let pick = ((u128::from(self.next_u64()) * n as u128) >> 64) as usize;
+        pick
+    }
+}
+
+/// The default number of steps a walk takes at most, when no depth bound is set.
+pub const WALK_STEPS: usize = 1_000;
+
+impl<Mc> Explorer<Mc>
+where
+    Mc: Machine + Clone + 'static,
+    Mc::Context: Clone + 'static,
+{
+    /// Runs `walks` seeded random walks instead of the exhaustive search, each at most
+    /// [`max_depth`](Self::max_depth) steps long ([`WALK_STEPS`] by default). Stops at the first
+    /// violation (unless [`find_all`](Self::find_all)); its trace is the walk that found it, not
+    /// necessarily a shortest one. The same seed gives the same walks and the same report.
+    #[must_use]
+    pub fn random_walks(&self, seed: u64, walks: u64) -> Report {
+        let started = Instant::now();
+        let setup = self.setup();
+        let max_steps = self.max_depth.unwrap_or(WALK_STEPS);
+        let mut rng = Rng::new(seed);
+        let mut coverage = Coverage::new::<Mc>();
+        let mut found: Vec<(Found, Vec<u32>)> = Vec::new();
+        let mut failed_always = alloc::vec![false; self.always.len()];
+        let mut failed_step = alloc::vec![false; self.each_step.len()];
+        let mut failed_end = alloc::vec![false; self.at_end.len()];
+        let mut panicked = false;
+        let (mut states, mut transitions, mut depth, mut ran) = (0u64, 0u64, 0usize, 0u64);
+        let mut cut = false;
+        let mut events = Vec::new();
+        let mut path: Vec<u32> = Vec::new();
+        'walks: for _ in 0..walks {
+            ran += 1;
+            path.clear();
+            let mut world = self.initial(&setup);
+            states += 1;
+            if let Some(i) = Self::check_state(&self.always, &world, &failed_always) {
+                failed_always[i] = true;
+                found.push((Found::Always(i), path.clone()));
+                if !self.find_all {
+                    break 'walks;
+                }
+            }
+            loop {
+                setup.events(&world, &mut events);
+                if events.is_empty() {
+                    if let Some(i) = Self::check_state(&self.at_end, &world, &failed_end) {
+                        failed_end[i] = true;
+                        found.push((Found::AtEnd(i), path.clone()));
+                        if !self.find_all {
+                            break 'walks;
+                        }
+                    }
+                    break;
+                }
+                if path.len() >= max_steps {
+                    cut = true;
+                    break;
+                }
+                let pick = rng.below(events.len());
+                #[allow(clippy::cast_possible_truncation)]
+                path.push(pick as u32);
+                depth = depth.max(path.len());
+                let before = (!self.each_step.is_empty()).then(|| world.clone());
+                transitions += 1;
+                if setup
+                    .apply(&mut world, events[pick], Some(&mut coverage), false)
+                    .is_err()
+                {
+                    if !panicked {
+                        panicked = true;
+                        found.push((Found::Panic, path.clone()));
+                        if !self.find_all {
+                            break 'walks;
+                        }
+                    }
+                    break;
+                }
+                states += 1;
+                if let Some(before) = &before
+                    && let Some(i) = self.check_step(before, &world, &failed_step)
+                {
+                    failed_step[i] = true;
+                    found.push((Found::EachStep(i), path.clone()));
+                    if !self.find_all {
+                        break 'walks;
+                    }
+                }
+                if let Some(i) = Self::check_state(&self.always, &world, &failed_always) {
+                    failed_always[i] = true;
+                    found.push((Found::Always(i), path.clone()));
+                    if !self.find_all {
+                        break 'walks;
+                    }
+                }
+            }
+        }
+        let violations = found
+            .iter()
+            .map(|(which, path)| self.violation(&setup, *which, path))
+            .collect();
+        Report {
+            machine: Mc::NAME,
+            mode: Mode::RandomWalks { seed, walks: ran },
+            network: self.network,
+            clients: self.names.len(),
+            states,
+            transitions,
+            depth,
+            complete: false,
+            limit: cut.then_some(Limit::Depth(max_steps)),
+            stopped_at_violation: !self.find_all && !found.is_empty(),
+            visited_bytes: 0,
+            elapsed: started.elapsed(),
+            violations,
+            properties: self.property_count(),
+            coverage,
+        }
+    }
+}

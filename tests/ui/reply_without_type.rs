@@ -1,0 +1,7 @@
+use lockstep::Message;
+
+#[derive(Message)]
+#[message(reply)]
+struct Refund;
+
+fn main() {}

@@ -1,0 +1,20 @@
+use lockstep::{Machine, Message};
+
+#[derive(Message)]
+struct Coin;
+
+#[derive(Message)]
+struct Push;
+
+#[derive(Machine)]
+enum Turnstile {
+    #[initial]
+    #[on(Coin => Unlocked)]
+    Locked,
+    #[on(Puhs => Locked)]
+    Unlocked,
+}
+
+impl TurnstileHandlers for () {}
+
+fn main() {}
