@@ -169,7 +169,7 @@ impl<Mc: Machine> Driver<Mc> {
         Ok(outcome)
     }
 
-    /// gen_statem's postpone: after a state change, every deferred message is retried oldest first;
+    /// `gen_statem`'s postpone: after a state change, every deferred message is retried oldest first;
     /// one deferred again keeps its place, and any further state change restarts from the oldest.
     fn replay_deferred(&mut self, context: &mut Mc::Context) {
         let mut next = 0;
@@ -224,6 +224,6 @@ impl<Mc: Machine + fmt::Debug> fmt::Debug for Driver<Mc> {
             .field("machine", &self.machine)
             .field("deferred", &self.deferred.len())
             .field("dead_letters", &self.dead_letters.len())
-            .finish()
+            .finish_non_exhaustive()
     }
 }

@@ -9,7 +9,7 @@ use crate::spec::{Kind, Spec};
 struct Handler {
     /// `s3_on_m17`.
     name: String,
-    /// `state: D2, ` / `state: &mut D2, ` / ``.
+    /// `state: D2, `, `state: &mut D2, ` or nothing.
     data_param: String,
     /// `M17`.
     message: String,

@@ -10,6 +10,7 @@
 mod emit;
 mod spec;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::str::FromStr;
@@ -62,8 +63,8 @@ fn main() -> Result<(), Error> {
         "",
     )?;
     println!(
-        "source: lockstep {} lines, hand-written {} lines",
-        lockstep.lines, hand.lines
+        "source: lockstep {} lines ({} tokens before expansion), hand-written {} lines ({} tokens)",
+        lockstep.lines, lockstep.tokens, hand.lines, hand.tokens
     );
 
     let (check_lockstep, check_hand) = time_checks(&root, &lockstep, &hand)?;
@@ -122,6 +123,7 @@ struct Generated {
     dir: PathBuf,
     lib: PathBuf,
     lines: usize,
+    tokens: usize,
 }
 
 impl Generated {
@@ -154,6 +156,7 @@ impl Generated {
             dir,
             lib: path,
             lines: lib.lines().count(),
+            tokens: token_count(proc_macro2::TokenStream::from_str(lib)?),
         })
     }
 
@@ -219,16 +222,95 @@ fn time_checks(root: &Path, a: &Generated, b: &Generated) -> Result<(Duration, D
 fn time_expansion(spec: &Spec) -> Result<Duration, Error> {
     let tokens = proc_macro2::TokenStream::from_str(&emit::lockstep_enum(spec))?;
     let mut times = Vec::new();
-    let mut size = 0;
+    let mut expansion = proc_macro2::TokenStream::new();
     for _ in 0..RUNS {
         let input = tokens.clone();
         let start = Instant::now();
-        let out = lockstep_codegen::expand_machine(input);
+        expansion = lockstep_codegen::expand_machine(input);
         times.push(start.elapsed());
-        size = out.to_string().len();
     }
-    println!("expansion: {size} characters of generated code");
+    print_breakdown(&expansion);
     Ok(median(times))
+}
+
+/// Tokens of the expansion by generated item (impls by trait), largest first: what rustc reads.
+fn print_breakdown(expansion: &proc_macro2::TokenStream) {
+    use proc_macro2::TokenTree;
+    let mut kinds: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut item: Vec<TokenTree> = Vec::new();
+    for tree in expansion.clone() {
+        // An item ends with its body (`{ .. }`) or a `;`; attributes (`#[..]`) start the next.
+        let ends = match &tree {
+            TokenTree::Group(g) => g.delimiter() == proc_macro2::Delimiter::Brace,
+            TokenTree::Punct(p) => p.as_char() == ';',
+            _ => false,
+        };
+        item.push(tree);
+        if ends {
+            let entry = kinds.entry(item_kind(&item)).or_default();
+            entry.0 += 1;
+            entry.1 += token_count(item.drain(..).collect());
+        }
+    }
+    let total: usize = kinds.values().map(|(_, tokens)| tokens).sum();
+    let mut kinds: Vec<_> = kinds.into_iter().collect();
+    kinds.sort_by_key(|(_, (_, tokens))| std::cmp::Reverse(*tokens));
+    println!("expansion: {total} tokens");
+    for (kind, (items, tokens)) in kinds {
+        println!("  {kind:<24} {items:>5} items {tokens:>8} tokens");
+    }
+}
+
+/// Tokens in a stream, counting into groups.
+fn token_count(tokens: proc_macro2::TokenStream) -> usize {
+    tokens
+        .into_iter()
+        .map(|t| match t {
+            proc_macro2::TokenTree::Group(g) => 1 + token_count(g.stream()),
+            _ => 1,
+        })
+        .sum()
+}
+
+/// `impl Accepts`, `impl (inherent)`, `struct`, `enum`, `trait`, …
+fn item_kind(item: &[proc_macro2::TokenTree]) -> String {
+    use proc_macro2::TokenTree;
+    let idents: Vec<String> = item
+        .iter()
+        .filter_map(|t| match t {
+            TokenTree::Ident(i) => Some(i.to_string()),
+            _ => None,
+        })
+        .collect();
+    let Some(keyword) = idents
+        .iter()
+        .find(|i| ["impl", "struct", "enum", "trait", "const", "fn", "type"].contains(&i.as_str()))
+    else {
+        return "other".to_owned();
+    };
+    if keyword != "impl" {
+        return keyword.clone();
+    }
+    // `impl ::lockstep::Accepts<M0> for Big`: the trait is the last path segment before `<`/`for`.
+    let mut last = None;
+    let mut depth = 0;
+    for tree in item
+        .iter()
+        .skip_while(|t| !matches!(t, TokenTree::Ident(i) if i == "impl"))
+        .skip(1)
+    {
+        match tree {
+            TokenTree::Punct(p) if p.as_char() == '<' => depth += 1,
+            TokenTree::Punct(p) if p.as_char() == '>' => depth -= 1,
+            TokenTree::Ident(i) if depth == 0 && i == "for" => {
+                return format!("impl {}", last.unwrap_or_default());
+            }
+            TokenTree::Ident(i) if depth == 0 => last = Some(i.to_string()),
+            TokenTree::Group(_) => break,
+            _ => {}
+        }
+    }
+    "impl (inherent)".to_owned()
 }
 
 /// Builds each side's `dispatch` example in release, checks both end in the same state with the

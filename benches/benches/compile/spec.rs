@@ -58,7 +58,7 @@ impl Rng {
         self.0 ^= self.0 >> 27;
         let x = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32;
         // `x` < 2^32 and `n` is small: the product fits, the result is < n.
-        usize::try_from(x * n as u64 >> 32).unwrap_or(0)
+        usize::try_from((x * n as u64) >> 32).unwrap_or(0)
     }
 }
 
@@ -133,7 +133,7 @@ impl Spec {
         match cell.map(|c| c.kind) {
             Some(Kind::Move(t)) => t,
             Some(Kind::Multi(a, b)) => {
-                if payload % 2 == 0 {
+                if payload.is_multiple_of(2) {
                     a
                 } else {
                     b
@@ -147,7 +147,7 @@ impl Spec {
     /// messages are one the current state declares a cell for, one in ten is any message (most of
     /// those are rejected). The walk is closed along the ring, so it can be repeated.
     pub fn closed_walk(&self, len: usize) -> Vec<(usize, u32)> {
-        let mut rng = Rng::new(0x5eed_0f_3a1c);
+        let mut rng = Rng::new(0x005e_ed0f_3a1c);
         let mut walk = Vec::with_capacity(len + STATES);
         let mut state = 0;
         while walk.len() < len {

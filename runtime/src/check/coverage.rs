@@ -96,13 +96,18 @@ impl Coverage {
     /// How many declared cells there are.
     #[must_use]
     pub fn declared(&self) -> usize {
-        self.kinds.iter().filter(|k| **k != CellKind::Reject).count()
+        self.kinds
+            .iter()
+            .filter(|k| **k != CellKind::Reject)
+            .count()
     }
 
     /// How many declared cells were exercised.
     #[must_use]
     pub fn declared_exercised(&self) -> usize {
-        self.exercised().filter(|c| c.kind != CellKind::Reject).count()
+        self.exercised()
+            .filter(|c| c.kind != CellKind::Reject)
+            .count()
     }
 
     /// Whether `state × message` was exercised.

@@ -194,7 +194,8 @@ where
         name: &str,
         property: impl Fn((&Mc, &Mc::Context), (&Mc, &Mc::Context)) -> bool + 'static,
     ) -> Self {
-        self.each_step.push((String::from(name), Box::new(property)));
+        self.each_step
+            .push((String::from(name), Box::new(property)));
         self
     }
 
@@ -311,7 +312,12 @@ where
             .map(|(i, _)| i)
     }
 
-    pub(super) fn check_step(&self, before: &World<Mc>, after: &World<Mc>, skip: &[bool]) -> Option<usize> {
+    pub(super) fn check_step(
+        &self,
+        before: &World<Mc>,
+        after: &World<Mc>,
+        skip: &[bool],
+    ) -> Option<usize> {
         let (Some(m0), Some(m1)) = (before.machine.as_ref(), after.machine.as_ref()) else {
             return None;
         };
@@ -397,24 +403,26 @@ pub(crate) enum Found {
     Panic,
 }
 
-/// The way from the initial state to a frontier state: its event indices as LEB128 varints
-/// (one byte each while fewer than 128 events are enabled). Kept with the frontier state, not in
-/// the visited set, so the visited set stays at one fingerprint per state.
+/// The way from the initial state to a state, as event indices in LEB128 varints.
 type Path = Box<[u8]>;
 
-fn extend(path: &[u8], mut index: u32) -> Path {
-    let mut out = Vec::with_capacity(path.len() + 1);
-    out.extend_from_slice(path);
+fn push_varint(out: &mut Vec<u8>, mut index: u32) {
     loop {
         #[allow(clippy::cast_possible_truncation)]
         let low = (index & 0x7f) as u8;
         index >>= 7;
         if index == 0 {
             out.push(low);
-            break;
+            return;
         }
         out.push(low | 0x80);
     }
+}
+
+fn extend(path: &[u8], index: u32) -> Path {
+    let mut out = Vec::with_capacity(path.len() + 1);
+    out.extend_from_slice(path);
+    push_varint(&mut out, index);
     out.into_boxed_slice()
 }
 
@@ -499,9 +507,10 @@ where
         let max_depth = explorer
             .max_depth
             .unwrap_or(if hashed { usize::MAX } else { TREE_DEPTH });
-        let max_states = explorer
-            .max_states
-            .unwrap_or(if hashed { MAX_STATES } else { TREE_STATES });
+        let max_states =
+            explorer
+                .max_states
+                .unwrap_or(if hashed { MAX_STATES } else { TREE_STATES });
         let mut fp_scratch = Vec::new();
         let initial = explorer.initial(setup);
         if let Some(fp) = setup.fingerprint(&initial, &mut fp_scratch) {
@@ -514,23 +523,32 @@ where
             return;
         }
         let mut scratch = initial.clone();
-        let mut current: Vec<(World<Mc>, Path)> = vec![(initial, Path::default())];
-        let mut next: Vec<(World<Mc>, Path)> = Vec::new();
+        let mut current = Level::default();
+        current.worlds.push((initial, 0, 0));
+        let mut next = Level::default();
+        // Worlds already expanded, kept for their buffers: a new state moves `scratch` into the
+        // next level and takes one of these in its place, so no state allocates once warm.
+        let mut pool: Vec<World<Mc>> = Vec::new();
         let mut events = Vec::new();
-        'search: while !current.is_empty() {
-            for (world, path) in current.drain(..) {
+        let mut level = 0;
+        'search: while !current.worlds.is_empty() {
+            let Level { worlds, paths } = &mut current;
+            for (world, start, len) in worlds.drain(..) {
+                let path = &paths[start as usize..(start + len) as usize];
                 setup.events(&world, &mut events);
                 if events.is_empty() {
                     if let Some(i) =
                         Explorer::check_state(&explorer.at_end, &world, &self.failed_end)
-                        && self.report(Found::AtEnd(i), path)
+                        && self.report(Found::AtEnd(i), path.into())
                     {
                         break 'search;
                     }
+                    pool.push(world);
                     continue;
                 }
-                if self.depth >= max_depth {
+                if level >= max_depth {
                     self.limit = Some(Limit::Depth(max_depth));
+                    pool.push(world);
                     continue;
                 }
                 for (index, &event) in events.iter().enumerate() {
@@ -542,13 +560,13 @@ where
                         .apply(&mut scratch, event, Some(&mut self.coverage), false)
                         .is_err()
                     {
-                        if !self.panicked && self.report(Found::Panic, extend(&path, index)) {
+                        if !self.panicked && self.report(Found::Panic, extend(path, index)) {
                             break 'search;
                         }
                         continue;
                     }
                     if let Some(i) = explorer.check_step(&world, &scratch, &self.failed_step)
-                        && self.report(Found::EachStep(i), extend(&path, index))
+                        && self.report(Found::EachStep(i), extend(path, index))
                     {
                         break 'search;
                     }
@@ -558,14 +576,19 @@ where
                         continue;
                     }
                     self.states += 1;
-                    let child_path = extend(&path, index);
+                    self.depth = level + 1;
                     if let Some(i) =
                         Explorer::check_state(&explorer.always, &scratch, &self.failed_always)
-                        && self.report(Found::Always(i), child_path.clone())
+                        && self.report(Found::Always(i), extend(path, index))
                     {
                         break 'search;
                     }
-                    next.push((scratch.clone(), child_path));
+                    let (start, len) = next.push_path(path, index);
+                    let fresh = match pool.pop() {
+                        Some(spare) => spare,
+                        None => scratch.clone(),
+                    };
+                    next.worlds.push((core::mem::replace(&mut scratch, fresh), start, len));
                     if self.states >= max_states {
                         self.limit = Some(Limit::States(max_states));
                         break 'search;
@@ -578,12 +601,43 @@ where
                         break 'search;
                     }
                 }
+                pool.push(world);
             }
+            paths.clear();
             core::mem::swap(&mut current, &mut next);
-            if !current.is_empty() {
-                self.depth += 1;
-            }
+            level += 1;
         }
+    }
+}
+
+/// One breadth-first level: its states, each with the way to it (its event indices as LEB128
+/// varints, one byte each while fewer than 128 events are enabled) as a span of `paths`. The ways
+/// are kept with the frontier, not in the visited set, so the visited set stays at one
+/// fingerprint per state.
+struct Level<Mc: Machine> {
+    worlds: Vec<(World<Mc>, u32, u32)>,
+    paths: Vec<u8>,
+}
+
+impl<Mc: Machine> Default for Level<Mc> {
+    fn default() -> Self {
+        Self {
+            worlds: Vec::new(),
+            paths: Vec::new(),
+        }
+    }
+}
+
+impl<Mc: Machine> Level<Mc> {
+    /// Appends `parent` then `index`; returns the span.
+    fn push_path(&mut self, parent: &[u8], index: u32) -> (u32, u32) {
+        #[allow(clippy::cast_possible_truncation)]
+        let start = self.paths.len() as u32;
+        self.paths.extend_from_slice(parent);
+        push_varint(&mut self.paths, index);
+        #[allow(clippy::cast_possible_truncation)]
+        let len = self.paths.len() as u32 - start;
+        (start, len)
     }
 }
 
@@ -614,7 +668,10 @@ where
                 .and_then(|cursor| world.deferred.get(cursor as usize)),
         };
         let (client, message) = letter.map_or((String::new(), String::new()), |l| {
-            (setup.names[l.client as usize].clone(), l.envelope.describe())
+            (
+                setup.names[l.client as usize].clone(),
+                l.envelope.describe(),
+            )
         });
         match setup.apply(&mut world, event, None, true) {
             Ok(Some(happened)) => trace.steps.push(TraceStep {

@@ -34,7 +34,7 @@ impl Network {
 /// When the machine retries its deferred messages (`#[defer(M)]`) after a state change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Replay {
-    /// As the [`Driver`](crate::Driver) does (and gen_statem's postpone): right after the state
+    /// As the [`Driver`](crate::Driver) does (and `gen_statem`'s postpone): right after the state
     /// change, before any other delivery, oldest first. Each retry is its own step in a trace.
     #[default]
     Immediate,

@@ -150,7 +150,12 @@ impl fmt::Display for Trace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Align the columns: client, message and states.
         let client = self.steps.iter().map(|s| s.client.len()).max().unwrap_or(0);
-        let message = self.steps.iter().map(|s| s.message.len()).max().unwrap_or(0);
+        let message = self
+            .steps
+            .iter()
+            .map(|s| s.message.len())
+            .max()
+            .unwrap_or(0);
         let from = self.steps.iter().map(|s| s.from.len()).max().unwrap_or(0);
         let to = self.steps.iter().map(|s| s.to.len()).max().unwrap_or(0);
         if self.steps.is_empty() {
@@ -235,7 +240,7 @@ pub struct Report {
     pub states: u64,
     /// Events run, including those that led to an already visited state.
     pub transitions: u64,
-    /// The deepest level reached.
+    /// How many steps from the initial state the deepest visited state is.
     pub depth: usize,
     /// Whether every reachable state was explored (no bound cut the search, it did not stop at a
     /// violation, and it was not a random walk).
@@ -320,7 +325,11 @@ impl fmt::Display for Report {
             self.states, self.transitions, self.depth, self.elapsed
         )?;
         if self.mode == Mode::Fingerprints {
-            write!(f, " ({:.1} bytes per visited state)", self.bytes_per_state())?;
+            write!(
+                f,
+                " ({:.1} bytes per visited state)",
+                self.bytes_per_state()
+            )?;
         }
         writeln!(f)?;
         if self.complete {

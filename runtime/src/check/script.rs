@@ -74,7 +74,7 @@ impl<Mc: Machine + 'static> Client<Mc> {
     pub fn seq<S: Into<Script<Mc>>>(&self, scripts: impl IntoIterator<Item = S>) -> Script<Mc> {
         scripts
             .into_iter()
-            .fold(Script::nothing(), |all, next| all.followed_by(next))
+            .fold(Script::nothing(), Script::followed_by)
     }
 }
 

@@ -10,7 +10,7 @@ use super::explorer::{Explorer, Found};
 use super::report::{Limit, Mode, Report};
 use crate::machine::Machine;
 
-/// SplitMix64: a tiny, good, seedable generator; the same seed gives the same walks everywhere.
+/// `SplitMix64`: a tiny, good, seedable generator; the same seed gives the same walks everywhere.
 #[derive(Debug, Clone)]
 pub(crate) struct Rng(u64);
 
@@ -54,11 +54,7 @@ where
         let max_steps = self.max_depth.unwrap_or(WALK_STEPS);
         let mut rng = Rng::new(seed);
         let mut coverage = Coverage::new::<Mc>();
-        let mut found: Vec<(Found, Vec<u32>)> = Vec::new();
-        let mut failed_always = alloc::vec![false; self.always.len()];
-        let mut failed_step = alloc::vec![false; self.each_step.len()];
-        let mut failed_end = alloc::vec![false; self.at_end.len()];
-        let mut panicked = false;
+        let mut failures = Failures::new(self);
         let (mut states, mut transitions, mut depth, mut ran) = (0u64, 0u64, 0usize, 0u64);
         let mut cut = false;
         let mut events = Vec::new();
@@ -68,22 +64,18 @@ where
             path.clear();
             let mut world = self.initial(&setup);
             states += 1;
-            if let Some(i) = Self::check_state(&self.always, &world, &failed_always) {
-                failed_always[i] = true;
-                found.push((Found::Always(i), path.clone()));
-                if !self.find_all {
-                    break 'walks;
-                }
+            if let Some(i) = Self::check_state(&self.always, &world, &failures.always)
+                && failures.record(Found::Always(i), &path)
+            {
+                break 'walks;
             }
             loop {
                 setup.events(&world, &mut events);
                 if events.is_empty() {
-                    if let Some(i) = Self::check_state(&self.at_end, &world, &failed_end) {
-                        failed_end[i] = true;
-                        found.push((Found::AtEnd(i), path.clone()));
-                        if !self.find_all {
-                            break 'walks;
-                        }
+                    if let Some(i) = Self::check_state(&self.at_end, &world, &failures.end)
+                        && failures.record(Found::AtEnd(i), &path)
+                    {
+                        break 'walks;
                     }
                     break;
                 }
@@ -101,35 +93,27 @@ where
                     .apply(&mut world, events[pick], Some(&mut coverage), false)
                     .is_err()
                 {
-                    if !panicked {
-                        panicked = true;
-                        found.push((Found::Panic, path.clone()));
-                        if !self.find_all {
-                            break 'walks;
-                        }
+                    if !failures.panicked && failures.record(Found::Panic, &path) {
+                        break 'walks;
                     }
                     break;
                 }
                 states += 1;
                 if let Some(before) = &before
-                    && let Some(i) = self.check_step(before, &world, &failed_step)
+                    && let Some(i) = self.check_step(before, &world, &failures.step)
+                    && failures.record(Found::EachStep(i), &path)
                 {
-                    failed_step[i] = true;
-                    found.push((Found::EachStep(i), path.clone()));
-                    if !self.find_all {
-                        break 'walks;
-                    }
+                    break 'walks;
                 }
-                if let Some(i) = Self::check_state(&self.always, &world, &failed_always) {
-                    failed_always[i] = true;
-                    found.push((Found::Always(i), path.clone()));
-                    if !self.find_all {
-                        break 'walks;
-                    }
+                if let Some(i) = Self::check_state(&self.always, &world, &failures.always)
+                    && failures.record(Found::Always(i), &path)
+                {
+                    break 'walks;
                 }
             }
         }
-        let violations = found
+        let found = failures.found;
+        let violations: Vec<_> = found
             .iter()
             .map(|(which, path)| self.violation(&setup, *which, path))
             .collect();
@@ -143,12 +127,47 @@ where
             depth,
             complete: false,
             limit: cut.then_some(Limit::Depth(max_steps)),
-            stopped_at_violation: !self.find_all && !found.is_empty(),
+            stopped_at_violation: !self.find_all && !violations.is_empty(),
             visited_bytes: 0,
             elapsed: started.elapsed(),
             violations,
             properties: self.property_count(),
             coverage,
         }
+    }
+}
+
+/// The properties that failed so far (checked no more), and the walks that broke them.
+struct Failures {
+    always: Vec<bool>,
+    step: Vec<bool>,
+    end: Vec<bool>,
+    panicked: bool,
+    find_all: bool,
+    found: Vec<(Found, Vec<u32>)>,
+}
+
+impl Failures {
+    fn new<Mc: Machine>(explorer: &Explorer<Mc>) -> Self {
+        Self {
+            always: alloc::vec![false; explorer.always.len()],
+            step: alloc::vec![false; explorer.each_step.len()],
+            end: alloc::vec![false; explorer.at_end.len()],
+            panicked: false,
+            find_all: explorer.find_all,
+            found: Vec::new(),
+        }
+    }
+
+    /// Records a failure; `true` if the walks should stop.
+    fn record(&mut self, found: Found, path: &[u32]) -> bool {
+        match found {
+            Found::Always(i) => self.always[i] = true,
+            Found::EachStep(i) => self.step[i] = true,
+            Found::AtEnd(i) => self.end[i] = true,
+            Found::Panic => self.panicked = true,
+        }
+        self.found.push((found, path.to_vec()));
+        !self.find_all
     }
 }

@@ -247,26 +247,49 @@ where
         }
     }
 
-    /// Starts the continuation `script`, produced by the reply to the ask `origin`.
-    fn push_frame(&self, world: &mut World<Mc>, client: u32, origin: u64, key: u64, script: Script<Mc>) {
-        let state = &mut world.clients[client as usize];
-        let frame = Frame {
-            steps: Rc::from(script.steps),
-            id: mix(origin, key),
-            next: 0,
-        };
-        if let Some(top) = state.top.take() {
-            if (top.next as usize) < top.steps.len() {
-                let below = state.outer.take();
-                let hash = mix(frame_hash(&top), below.as_ref().map_or(0, |o| o.hash));
-                state.outer = Some(Rc::new(Outer {
-                    frame: top,
-                    parent: below,
-                    hash,
-                }));
+    /// Starts the continuation `script`, produced by the reply to the ask `origin`: sends its
+    /// steps up to its first ask. Only a script that waits before its last step becomes a frame
+    /// (so a continuation that just tells allocates no frame); either way the form is canonical,
+    /// as fingerprints need.
+    fn start(&self, world: &mut World<Mc>, client: u32, origin: u64, key: u64, script: Script<Mc>) {
+        let id = mix(origin, key);
+        let steps = script.steps;
+        for (index, envelope) in steps.iter().enumerate() {
+            let waits = envelope.waits();
+            world.flight.push(Letter {
+                client,
+                origin: mix(id, index as u64),
+                envelope: Rc::clone(envelope),
+                awaited: waits,
+                copies: self.redeliveries,
+            });
+            if waits {
+                let state = &mut world.clients[client as usize];
+                state.status = Status::Waiting;
+                if index + 1 < steps.len() {
+                    #[allow(clippy::cast_possible_truncation)]
+                    let frame = Frame {
+                        steps: Rc::from(steps),
+                        id,
+                        next: index as u32 + 1,
+                    };
+                    if let Some(top) = state.top.take()
+                        && (top.next as usize) < top.steps.len()
+                    {
+                        let below = state.outer.take();
+                        let hash = mix(frame_hash(&top), below.as_ref().map_or(0, |o| o.hash));
+                        state.outer = Some(Rc::new(Outer {
+                            frame: top,
+                            parent: below,
+                            hash,
+                        }));
+                    }
+                    state.top = Some(frame);
+                }
+                return;
             }
         }
-        state.top = Some(frame);
+        self.run_client(world, client);
     }
 
     /// The events enabled in `world`, in a fixed order.
@@ -378,10 +401,12 @@ where
         match kind {
             Kind::Moved | Kind::Stayed | Kind::Discarded => {
                 if awaited {
-                    if let Some(script) = delivery.next {
-                        self.push_frame(world, client, letter.origin, delivery.reply_key, script);
+                    match delivery.next {
+                        Some(script) => {
+                            self.start(world, client, letter.origin, delivery.reply_key, script);
+                        }
+                        None => self.run_client(world, client),
                     }
-                    self.run_client(world, client);
                 }
                 if kind == Kind::Moved {
                     world.replay = (!world.deferred.is_empty()).then_some(0);
@@ -394,7 +419,8 @@ where
                 parked.copies = 0;
                 if replayed {
                     world.deferred.insert(cursor as usize, parked);
-                    world.replay = ((cursor as usize + 1) < world.deferred.len()).then_some(cursor + 1);
+                    world.replay =
+                        ((cursor as usize + 1) < world.deferred.len()).then_some(cursor + 1);
                 } else {
                     world.deferred.push(parked);
                 }
@@ -441,7 +467,9 @@ where
             *slot = match self.network {
                 // FIFO per sender: the order of a client's letters is part of its state.
                 Network::Ordered => mix(*slot, one),
-                Network::Unordered | Network::Duplicating => slot.wrapping_add(mix(one, 0x1e77e4)),
+                Network::Unordered | Network::Duplicating => {
+                    slot.wrapping_add(mix(one, 0x001e_77e4))
+                }
             };
         }
         for h in scratch.iter() {
