@@ -37,7 +37,7 @@ pub struct Till {
 
 /// A coin-operated turnstile.
 #[derive(Machine, Debug)]
-#[machine(context = Till)]
+#[machine(context = Till, typestate)]
 pub enum Turnstile {
     /// The arm is locked until someone pays.
     #[initial]

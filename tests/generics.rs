@@ -16,7 +16,7 @@ struct Clear;
 
 /// A buffer that fills and drains.
 #[derive(Machine, Debug, PartialEq)]
-#[machine(context = Stats<T>)]
+#[machine(context = Stats<T>, typestate)]
 enum Buffer<T: Clone + Debug>
 where
     T: PartialEq,
@@ -90,7 +90,7 @@ fn generic_typestate() {
 
 /// A machine borrowing its data: lifetimes work too.
 #[derive(Machine, Debug, PartialEq)]
-#[machine(context = Source<'a>)]
+#[machine(context = Source<'a>, typestate)]
 enum Reader<'a> {
     #[initial]
     #[on(Next => Reading)]

@@ -92,7 +92,7 @@ pub mod machine {
 
     impl HygienicHandlers for Ctx {
         fn idle_on_ping(&mut self, _: Ping) -> HygienicIdleOnPing {
-            HygienicBusy(Data(1)).into()
+            HygienicIdleOnPing::Busy(Data(1))
         }
         fn busy_on_ask(&mut self, state: Data, _: Ask) -> u8 {
             state.0

@@ -496,9 +496,9 @@ pub mod rate_limit {
         fn open_on_request(&mut self, left: u32, _: Request) -> (TokenLimiterOpenOnRequest, bool) {
             self.granted += 1;
             if left > 1 {
-                (TokenLimiterOpen(left - 1).into(), true)
+                (TokenLimiterOpenOnRequest::Open(left - 1), true)
             } else {
-                (TokenLimiterExhausted.into(), true)
+                (TokenLimiterOpenOnRequest::Exhausted, true)
             }
         }
         fn exhausted_on_request(&mut self, _: Request) -> bool {

@@ -72,9 +72,9 @@ pub mod __private;
 pub use machine::{
     Accepts, Bare, Carrier, Cell, CellKind, Machine, MessageId, StateId, StateInfo, Visit,
 };
-pub use message::{Message, Tell};
+pub use message::{Message, Reply, Tell, WithReply};
 pub use outcome::{Outcome, Reason, Rejected};
-pub use typestate::{Target, Transition};
+pub use typestate::Transition;
 
 #[cfg(feature = "alloc")]
 pub use driver::{DEFAULT_DEFER_CAPACITY, Driver, Posted};
@@ -110,3 +110,6 @@ mod book_driver {}
 #[cfg(doctest)]
 #[doc = include_str!("../../book/src/design-notes.md")]
 mod book_design_notes {}
+#[cfg(doctest)]
+#[doc = include_str!("../../book/src/finding-races.md")]
+mod book_finding_races {}

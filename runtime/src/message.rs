@@ -50,3 +50,10 @@ pub trait Tell: Message<Reply = ()> {}
 // as a bare `Reply == ()` type mismatch.
 #[diagnostic::do_not_recommend]
 impl<M: Message<Reply = ()>> Tell for M {}
+
+/// The reply type of message `M`: `Reply<Refund>` is `<Refund as Message>::Reply`.
+pub type Reply<M> = <M as Message>::Reply;
+
+/// What a handler of `M` returns when it moves to a state holding `T`: `T` alone for a message
+/// without a reply, `(T, Reply<M>)` otherwise.
+pub type WithReply<M, T> = <M as Message>::WithReply<T>;

@@ -37,3 +37,87 @@ impl<M: crate::Message, S: crate::Transition<M>> Sent<S> for M {
         state.send(context, self)
     }
 }
+
+/// The body of a provided handler method: drops the state's data and the message, and replies `()`
+/// (a message with a reply fails the build here instead, naming the message).
+#[inline(always)]
+pub fn provided<H: ?Sized, M: crate::Message, S>(state: S, message: M) -> M::Reply {
+    drop((state, message));
+    M::__provided_reply::<H>()
+}
+
+// Short constructors, so each of the ~1,000 arms of a large machine's dispatch is a few tokens:
+// the proc-macro bridge and rustc's parser pay per token on every build.
+
+/// `Outcome::Moved`.
+#[inline(always)]
+pub const fn moved<M: crate::Message>(from: u16, to: u16, reply: M::Reply) -> crate::Outcome<M> {
+    crate::Outcome::Moved {
+        from: crate::StateId(from),
+        to: crate::StateId(to),
+        reply,
+    }
+}
+
+/// `Outcome::Stayed`.
+#[inline(always)]
+pub const fn stayed<M: crate::Message>(state: u16, reply: M::Reply) -> crate::Outcome<M> {
+    crate::Outcome::Stayed {
+        state: crate::StateId(state),
+        reply,
+    }
+}
+
+/// `Outcome::Discarded`; the bound is the check that only `Tell` messages are discarded.
+#[inline(always)]
+pub fn discard<M: crate::Tell>(state: u16, message: M) -> crate::Outcome<M> {
+    drop(message);
+    crate::Outcome::Discarded {
+        state: crate::StateId(state),
+        reply: (),
+    }
+}
+
+/// `Outcome::Deferred`.
+#[inline(always)]
+pub const fn deferred<M: crate::Message>(state: u16, message: M) -> crate::Outcome<M> {
+    crate::Outcome::Deferred {
+        state: crate::StateId(state),
+        message,
+    }
+}
+
+/// `Outcome::Rejected` in the machine's current state.
+#[inline(always)]
+pub fn reject<Mc: crate::Machine, M: crate::Message>(machine: Mc, message: M) -> (Mc, crate::Outcome<M>) {
+    let state = machine.state();
+    (machine, crate::Outcome::Rejected { state, message })
+}
+
+/// `Message::split_reply`, with the message type named once.
+#[inline(always)]
+pub fn split<M: crate::Message, T>(with: M::WithReply<T>) -> (T, M::Reply) {
+    M::split_reply(with)
+}
+
+/// `Message::join_reply`, with the message type named once.
+#[inline(always)]
+pub fn join<M: crate::Message, T>(value: T, reply: M::Reply) -> M::WithReply<T> {
+    M::join_reply(value, reply)
+}
+
+/// One entry of `Machine::CELLS`.
+#[must_use]
+pub const fn cell(
+    state: u16,
+    message: u16,
+    kind: crate::CellKind,
+    targets: &'static [crate::StateId],
+) -> crate::Cell {
+    crate::Cell {
+        state: crate::StateId(state),
+        message: crate::MessageId(message),
+        kind,
+        targets,
+    }
+}

@@ -20,15 +20,3 @@ pub trait Transition<M: Message>: Sized {
     /// Runs the cell's handler.
     fn send(self, context: &mut Self::Context, message: M) -> M::WithReply<Self::Next>;
 }
-
-/// A state that a cell with several targets (`#[on(M => A | B)]`) may go to. The cell's enum is built
-/// only from its declared targets.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a declared target of `{Cell}`",
-    label = "this cell's `#[on(..)]` attribute does not list `{Self}`",
-    note = "`{Cell}` can only be built from the states its `#[on(Message => A | B)]` lists; add the state there to allow the move"
-)]
-pub trait Target<Cell>: Sized {
-    /// Wraps the state into the cell's enum.
-    fn into_cell(self) -> Cell;
-}

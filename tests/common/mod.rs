@@ -30,7 +30,7 @@ pub struct Ring;
 pub struct Explode;
 
 #[derive(Machine, Debug, Clone, PartialEq)]
-#[machine(context = House, derive(Debug, Clone, PartialEq))]
+#[machine(context = House, typestate, derive(Debug, Clone, PartialEq))]
 pub enum Door {
     /// Closed; parcels wait outside until it opens.
     #[initial]
@@ -77,9 +77,9 @@ impl DoorHandlers for House {
     fn opened_on_slam(&mut self, parcels: Vec<u32>, slam: Slam) -> (DoorOpenedOnSlam, bool) {
         self.stored.extend(parcels);
         if slam.hard {
-            (DoorJammed.into(), true)
+            (DoorOpenedOnSlam::Jammed, true)
         } else {
-            (DoorClosed.into(), false)
+            (DoorOpenedOnSlam::Closed, false)
         }
     }
     fn opened_on_explode(&mut self, parcels: &mut Vec<u32>, _: Explode) {

@@ -7,6 +7,7 @@ struct Coin;
 struct Push;
 
 #[derive(Machine)]
+#[machine(typestate)]
 enum Turnstile {
     #[initial]
     #[on(Coin => Unlocked)]

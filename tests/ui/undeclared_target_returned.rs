@@ -20,7 +20,7 @@ enum Turnstile {
 impl TurnstileHandlers for () {
     fn locked_on_coin(&mut self, _: Coin) -> TurnstileLockedOnCoin {
         // `Broken` is not a target of `Locked` on `Coin`.
-        TurnstileBroken.into()
+        TurnstileLockedOnCoin::Broken
     }
 }
 

@@ -57,7 +57,7 @@ fn returns(reply: bool, value: Option<&str>) -> String {
 }
 
 /// Which side a handler is written for: the multi-target cells differ (lockstep: the cell's enum,
-/// built with `.into()` from a target's state struct; by hand: the state enum itself).
+/// whose variants are the declared targets; by hand: the state enum itself).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Side {
     Lockstep,
@@ -91,12 +91,14 @@ fn handler_impls(spec: &Spec, side: Side) -> String {
                     )
                 }
                 Kind::Multi(a, b) => {
-                    let (ty, prefix, into) = match side {
-                        Side::Lockstep => (format!("BigS{i}OnM{}", cell.message), "Big", ".into()"),
-                        Side::Hand => ("State".to_owned(), "State::", ""),
+                    let ty = match side {
+                        Side::Lockstep => format!("BigS{i}OnM{}", cell.message),
+                        Side::Hand => "State".to_owned(),
                     };
+                    let prefix = format!("{ty}::");
+                    let prefix = prefix.as_str();
                     let pick = format!(
-                        "if message.0 % 2 == 0 {{ {}{into} }} else {{ {}{into} }}",
+                        "if message.0 % 2 == 0 {{ {} }} else {{ {} }}",
                         target_value(spec, a, prefix),
                         target_value(spec, b, prefix)
                     );

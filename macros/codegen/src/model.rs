@@ -21,6 +21,8 @@ pub(crate) struct Model {
     pub context: Type,
     pub exhaustive: Option<Span>,
     pub derives: Vec<syn::Path>,
+    /// Generate the typestate API (`#[machine(typestate)]`).
+    pub typestate: bool,
     pub states: Vec<State>,
     pub messages: Vec<MessageRef>,
     pub cells: Vec<Cell>,
@@ -29,6 +31,8 @@ pub(crate) struct Model {
     /// Some cell was left out or read with a guess (already reported): the graph may lack moves the
     /// user meant, so reachability and `exhaustive` are not judged (they would report follow-ons).
     pub incomplete: bool,
+    /// (state, message) → index into `cells`: the docs table asks for every one of S × M cells.
+    lookup: HashMap<(usize, usize), usize>,
 }
 
 pub(crate) struct State {
@@ -100,11 +104,13 @@ impl Model {
                 .unwrap_or_else(|| syn::parse_quote!(())),
             exhaustive: spec.exhaustive,
             derives: spec.derives.clone(),
+            typestate: spec.typestate.is_some(),
             initial: states.iter().position(|s| s.initial.is_some()).unwrap_or(0),
             incomplete: spec.states.iter().any(|s| s.incomplete),
             states,
             messages: Vec::new(),
             cells: Vec::new(),
+            lookup: HashMap::new(),
         };
         let mut keys = Keys::default();
         for (state, state_spec) in spec.states.iter().enumerate() {
@@ -120,6 +126,7 @@ impl Model {
                 model.add_cell(state, message, action, cell, &mut keys, errors);
             }
         }
+        model.lookup = keys.cells;
         model
     }
 
@@ -283,9 +290,7 @@ impl Model {
 
     /// The cell of (state, message), if declared.
     pub fn cell(&self, state: usize, message: usize) -> Option<&Cell> {
-        self.cells
-            .iter()
-            .find(|c| c.state == state && c.message == message)
+        self.lookup.get(&(state, message)).map(|&i| &self.cells[i])
     }
 
     /// The declared cells of one message, in state order.

@@ -11,7 +11,7 @@ use crate::errors::Errors;
 use crate::names::did_you_mean;
 
 /// The attributes `#[derive(Machine)]` reads on the enum.
-pub const MACHINE_KEYS: &[&str] = &["context", "exhaustive", "derive"];
+pub const MACHINE_KEYS: &[&str] = &["context", "exhaustive", "typestate", "derive"];
 /// The keys of `#[message(..)]`.
 pub const MESSAGE_KEYS: &[&str] = &["reply"];
 
@@ -24,6 +24,8 @@ pub struct MachineSpec {
     pub exhaustive: Option<Span>,
     /// `derive(Debug, Clone, ..)`: derives for the generated state structs and cell enums.
     pub derives: Vec<syn::Path>,
+    /// `typestate`: generate the typestate API (`Transition` impls, `send` on state structs).
+    pub typestate: Option<Span>,
     pub states: Vec<StateSpec>,
 }
 
@@ -123,6 +125,7 @@ pub fn machine(input: TokenStream, errors: &mut Errors) -> Option<MachineSpec> {
         context: None,
         exhaustive: None,
         derives: Vec::new(),
+        typestate: None,
         states: Vec::new(),
     };
     for attr in &input.attrs {
@@ -207,6 +210,19 @@ fn machine_options(attr: &Attribute, spec: &mut MachineSpec, errors: &mut Errors
                 errors.spanned(&meta.path, "`exhaustive` is set twice: keep one");
             }
             spec.exhaustive = Some(meta.path.span());
+        } else if meta.path.is_ident("typestate") {
+            if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                errors.spanned(
+                    &meta.path,
+                    "`typestate` takes no value: write `#[machine(typestate)]` to generate the \
+                     typestate API, or leave it out",
+                );
+                return skip_value(meta.input);
+            }
+            if spec.typestate.is_some() {
+                errors.spanned(&meta.path, "`typestate` is set twice: keep one");
+            }
+            spec.typestate = Some(meta.path.span());
         } else if meta.path.is_ident("derive") {
             meta.parse_nested_meta(|inner| {
                 spec.derives.push(inner.path);
@@ -218,7 +234,7 @@ fn machine_options(attr: &Attribute, spec: &mut MachineSpec, errors: &mut Errors
                 &meta.path,
                 format!(
                     "unknown key `{name}` in `#[machine(..)]`: the keys are `context = Type`, \
-                     `exhaustive` and `derive(Traits)`{}",
+                     `exhaustive`, `typestate` and `derive(Traits)`{}",
                     did_you_mean(&name, MACHINE_KEYS.iter().copied())
                 ),
             );

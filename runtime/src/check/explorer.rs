@@ -15,8 +15,8 @@ use super::coverage::Coverage;
 use super::fingerprint::{Visited, mix};
 use super::network::{Network, Replay};
 use super::report::{Limit, Mode, PropertyKind, Report, Trace, TraceStep, Violation};
-use super::script::{Client, Envelope, Kind, Script};
-use super::world::{Event, Setup, World, hash_state};
+use super::script::{Client, Kind, Script, Steps};
+use super::world::{Event, Level, Setup, World, hash_state, push_varint};
 use crate::machine::Machine;
 
 type StateCheck<Mc> = Box<dyn Fn(&Mc, &<Mc as Machine>::Context) -> bool>;
@@ -59,7 +59,7 @@ pub struct Explorer<Mc: Machine> {
     pub(super) context: Mc::Context,
     pub(super) names: Vec<String>,
     pub(super) groups: Vec<usize>,
-    pub(super) scripts: Vec<Rc<[Rc<dyn Envelope<Mc>>]>>,
+    pub(super) scripts: Vec<Steps<Mc>>,
     pub(super) symmetry: bool,
     pub(super) network: Network,
     pub(super) replay: Replay,
@@ -165,7 +165,7 @@ where
         build: impl FnOnce(&'static Client<Mc>) -> S,
     ) -> Self {
         let script: Script<Mc> = build(Client::handle()).into();
-        let steps: Rc<[Rc<dyn Envelope<Mc>>]> = Rc::from(script.steps);
+        let steps: Steps<Mc> = Rc::from(script.steps);
         let group = self.scripts.len();
         for i in 1..=count {
             self.groups.push(group);
@@ -281,19 +281,19 @@ where
                 mix(0x5eed, key as u64)
             })
             .collect();
-        Setup {
-            names: self.names.clone(),
+        Setup::new(
+            self.names.clone(),
             seeds,
-            scripts: self.scripts.clone(),
-            network: self.network,
-            replay: self.replay,
-            redeliveries: if self.network == Network::Duplicating {
+            &self.scripts,
+            self.network,
+            self.replay,
+            if self.network == Network::Duplicating {
                 self.redeliveries
             } else {
                 0
             },
-            hash_state: self.hash_state,
-        }
+            self.hash_state,
+        )
     }
 
     pub(crate) fn initial(&self, setup: &Setup<Mc>) -> World<Mc> {
@@ -371,7 +371,11 @@ where
             complete: search.limit.is_none() && !search.stopped,
             limit: search.limit,
             stopped_at_violation: search.stopped,
-            visited_bytes: search.visited.bytes(),
+            visited_bytes: if setup.hash_state.is_some() {
+                search.visited.bytes()
+            } else {
+                0
+            },
             elapsed: started.elapsed(),
             violations,
             properties: self.property_count(),
@@ -406,19 +410,6 @@ pub(crate) enum Found {
 /// The way from the initial state to a state, as event indices in LEB128 varints.
 type Path = Box<[u8]>;
 
-fn push_varint(out: &mut Vec<u8>, mut index: u32) {
-    loop {
-        #[allow(clippy::cast_possible_truncation)]
-        let low = (index & 0x7f) as u8;
-        index >>= 7;
-        if index == 0 {
-            out.push(low);
-            return;
-        }
-        out.push(low | 0x80);
-    }
-}
-
 fn extend(path: &[u8], index: u32) -> Path {
     let mut out = Vec::with_capacity(path.len() + 1);
     out.extend_from_slice(path);
@@ -440,6 +431,13 @@ fn decode(path: &[u8]) -> Vec<u32> {
         }
     }
     out
+}
+
+/// Buffers reused from one transition to the next.
+struct Buffers<Mc: Machine> {
+    scratch: World<Mc>,
+    events: Vec<Event>,
+    fingerprints: Vec<u64>,
 }
 
 /// One breadth-first search.
@@ -522,122 +520,113 @@ where
         {
             return;
         }
-        let mut scratch = initial.clone();
-        let mut current = Level::default();
-        current.worlds.push((initial, 0, 0));
-        let mut next = Level::default();
-        // Worlds already expanded, kept for their buffers: a new state moves `scratch` into the
-        // next level and takes one of these in its place, so no state allocates once warm.
-        let mut pool: Vec<World<Mc>> = Vec::new();
-        let mut events = Vec::new();
+        let width = setup.names.len();
+        let mut buffers = Buffers {
+            scratch: initial.clone(),
+            events: Vec::new(),
+            fingerprints: fp_scratch,
+        };
+        let mut world = initial.clone();
+        let mut current = Level::new(width);
+        let context = initial.context.clone();
+        let mut first = initial;
+        current.push(&mut first, context, &[], None);
+        let mut next = Level::new(width);
         let mut level = 0;
-        'search: while !current.worlds.is_empty() {
-            let Level { worlds, paths } = &mut current;
-            for (world, start, len) in worlds.drain(..) {
-                let path = &paths[start as usize..(start + len) as usize];
-                setup.events(&world, &mut events);
-                if events.is_empty() {
-                    if let Some(i) =
-                        Explorer::check_state(&explorer.at_end, &world, &self.failed_end)
-                        && self.report(Found::AtEnd(i), path.into())
-                    {
-                        break 'search;
-                    }
-                    pool.push(world);
-                    continue;
-                }
-                if level >= max_depth {
-                    self.limit = Some(Limit::Depth(max_depth));
-                    pool.push(world);
-                    continue;
-                }
-                for (index, &event) in events.iter().enumerate() {
-                    #[allow(clippy::cast_possible_truncation)]
-                    let index = index as u32;
-                    scratch.clone_from(&world);
-                    self.transitions += 1;
-                    if setup
-                        .apply(&mut scratch, event, Some(&mut self.coverage), false)
-                        .is_err()
-                    {
-                        if !self.panicked && self.report(Found::Panic, extend(path, index)) {
-                            break 'search;
-                        }
-                        continue;
-                    }
-                    if let Some(i) = explorer.check_step(&world, &scratch, &self.failed_step)
-                        && self.report(Found::EachStep(i), extend(path, index))
-                    {
-                        break 'search;
-                    }
-                    if let Some(fp) = setup.fingerprint(&scratch, &mut fp_scratch)
-                        && !self.visited.insert(fp)
-                    {
-                        continue;
-                    }
-                    self.states += 1;
-                    self.depth = level + 1;
-                    if let Some(i) =
-                        Explorer::check_state(&explorer.always, &scratch, &self.failed_always)
-                        && self.report(Found::Always(i), extend(path, index))
-                    {
-                        break 'search;
-                    }
-                    let (start, len) = next.push_path(path, index);
-                    let fresh = match pool.pop() {
-                        Some(spare) => spare,
-                        None => scratch.clone(),
-                    };
-                    next.worlds.push((core::mem::replace(&mut scratch, fresh), start, len));
-                    if self.states >= max_states {
-                        self.limit = Some(Limit::States(max_states));
-                        break 'search;
-                    }
-                    if self.states.is_multiple_of(4096)
-                        && let Some(limit) = explorer.time_limit
-                        && started.elapsed() >= limit
-                    {
-                        self.limit = Some(Limit::Time(limit));
-                        break 'search;
-                    }
-                }
-                pool.push(world);
+        let bounds = (max_depth, max_states);
+        while current.len() > 0 {
+            let mut stop = false;
+            current.drain(&mut world, |world, path| {
+                stop = self.expand(
+                    world,
+                    path,
+                    (level, bounds),
+                    &mut buffers,
+                    &mut next,
+                    started,
+                );
+                !stop
+            });
+            if stop {
+                break;
             }
-            paths.clear();
             core::mem::swap(&mut current, &mut next);
             level += 1;
         }
     }
-}
 
-/// One breadth-first level: its states, each with the way to it (its event indices as LEB128
-/// varints, one byte each while fewer than 128 events are enabled) as a span of `paths`. The ways
-/// are kept with the frontier, not in the visited set, so the visited set stays at one
-/// fingerprint per state.
-struct Level<Mc: Machine> {
-    worlds: Vec<(World<Mc>, u32, u32)>,
-    paths: Vec<u8>,
-}
-
-impl<Mc: Machine> Default for Level<Mc> {
-    fn default() -> Self {
-        Self {
-            worlds: Vec::new(),
-            paths: Vec::new(),
+    /// Expands one state of the frontier; `true` if the search should stop.
+    fn expand(
+        &mut self,
+        world: &World<Mc>,
+        path: &[u8],
+        (level, (max_depth, max_states)): (usize, (usize, u64)),
+        buffers: &mut Buffers<Mc>,
+        next: &mut Level<Mc>,
+        started: Instant,
+    ) -> bool {
+        let Buffers {
+            scratch,
+            events,
+            fingerprints: fp_scratch,
+        } = buffers;
+        let explorer = self.explorer;
+        let setup = self.setup;
+        setup.events(world, events);
+        let events: &[Event] = events;
+        if events.is_empty() {
+            return Explorer::check_state(&explorer.at_end, world, &self.failed_end)
+                .is_some_and(|i| self.report(Found::AtEnd(i), path.into()));
         }
-    }
-}
-
-impl<Mc: Machine> Level<Mc> {
-    /// Appends `parent` then `index`; returns the span.
-    fn push_path(&mut self, parent: &[u8], index: u32) -> (u32, u32) {
-        #[allow(clippy::cast_possible_truncation)]
-        let start = self.paths.len() as u32;
-        self.paths.extend_from_slice(parent);
-        push_varint(&mut self.paths, index);
-        #[allow(clippy::cast_possible_truncation)]
-        let len = self.paths.len() as u32 - start;
-        (start, len)
+        if level >= max_depth {
+            self.limit = Some(Limit::Depth(max_depth));
+            return false;
+        }
+        for (index, &event) in events.iter().enumerate() {
+            let index = u32::try_from(index).unwrap_or(u32::MAX);
+            scratch.clone_from(world);
+            self.transitions += 1;
+            if setup
+                .apply(scratch, event, Some(&mut self.coverage), false)
+                .is_err()
+            {
+                if !self.panicked && self.report(Found::Panic, extend(path, index)) {
+                    return true;
+                }
+                continue;
+            }
+            if let Some(i) = explorer.check_step(world, scratch, &self.failed_step)
+                && self.report(Found::EachStep(i), extend(path, index))
+            {
+                return true;
+            }
+            if let Some(fp) = setup.fingerprint(scratch, fp_scratch)
+                && !self.visited.insert(fp)
+            {
+                continue;
+            }
+            self.states += 1;
+            self.depth = level + 1;
+            if let Some(i) = Explorer::check_state(&explorer.always, scratch, &self.failed_always)
+                && self.report(Found::Always(i), extend(path, index))
+            {
+                return true;
+            }
+            let context = scratch.context.clone();
+            next.push(scratch, context, path, Some(index));
+            if self.states >= max_states {
+                self.limit = Some(Limit::States(max_states));
+                return true;
+            }
+            if self.states.is_multiple_of(4096)
+                && let Some(limit) = explorer.time_limit
+                && started.elapsed() >= limit
+            {
+                self.limit = Some(Limit::Time(limit));
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -668,10 +657,8 @@ where
                 .and_then(|cursor| world.deferred.get(cursor as usize)),
         };
         let (client, message) = letter.map_or((String::new(), String::new()), |l| {
-            (
-                setup.names[l.client as usize].clone(),
-                l.envelope.describe(),
-            )
+            let message = setup.envelope(l).map(|e| e.describe()).unwrap_or_default();
+            (setup.names[l.client as usize].clone(), message)
         });
         match setup.apply(&mut world, event, None, true) {
             Ok(Some(happened)) => trace.steps.push(TraceStep {

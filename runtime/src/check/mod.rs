@@ -67,3 +67,4 @@ pub use explorer::{Explorer, MAX_STATES, TREE_DEPTH, TREE_STATES};
 pub use network::{Network, Replay};
 pub use report::{Limit, Mode, PropertyKind, Report, Trace, TraceStep, Violation};
 pub use script::{Ask, Client, Kind, Script};
+pub use walk::WALK_STEPS;

@@ -245,10 +245,15 @@ where
     }
 }
 
+/// A script's steps, shared.
+pub(crate) type Steps<Mc> = Rc<[Rc<dyn Envelope<Mc>>]>;
+
 /// What one dispatch did, type-erased for the explorer.
 pub(crate) struct Delivery<Mc: Machine> {
     pub(crate) kind: Kind,
     pub(crate) to: StateId,
+    /// Whether an awaited reply goes to a continuation (`then`).
+    pub(crate) continues: bool,
     /// The hash of the reply that chose the continuation (0 without one).
     pub(crate) reply_key: u64,
     /// The continuation's script, for an awaited ask with `then`.
@@ -305,12 +310,14 @@ pub(crate) trait Envelope<Mc: Machine> {
     /// Whether the sender waits for the reply.
     fn waits(&self) -> bool;
     /// Dispatches a copy of the message. `awaited`: the sender is waiting for this reply (so run
-    /// the continuation); `text`: render the reply.
+    /// the continuation, unless `known` says the script it gives for this reply's hash is known
+    /// already); `text`: render the reply.
     fn deliver(
         &self,
         machine: Mc,
         context: &mut Mc::Context,
         awaited: bool,
+        known: &mut dyn FnMut(u64) -> bool,
         text: bool,
     ) -> (Mc, Delivery<Mc>);
 }
@@ -325,7 +332,7 @@ fn dispatch<Mc, M>(
     machine: Mc,
     context: &mut Mc::Context,
     message: M,
-    on_reply: impl FnOnce(M::Reply) -> (u64, Option<Script<Mc>>, Option<String>),
+    on_reply: impl FnOnce(M::Reply) -> (bool, u64, Option<Script<Mc>>, Option<String>),
 ) -> (Mc, Delivery<Mc>)
 where
     Mc: Accepts<M>,
@@ -339,15 +346,16 @@ where
         Outcome::Deferred { state, .. } => (Kind::Deferred, state, None),
         Outcome::Rejected { state, .. } => (Kind::Rejected, state, None),
     };
-    let (reply_key, next, reply_text) = match reply {
+    let (continues, reply_key, next, reply_text) = match reply {
         Some(reply) => on_reply(reply),
-        None => (0, None, None),
+        None => (false, 0, None, None),
     };
     (
         machine,
         Delivery {
             kind,
             to,
+            continues,
             reply_key,
             next,
             reply_text,
@@ -382,10 +390,11 @@ where
         machine: Mc,
         context: &mut Mc::Context,
         _awaited: bool,
+        _known: &mut dyn FnMut(u64) -> bool,
         text: bool,
     ) -> (Mc, Delivery<Mc>) {
         dispatch(machine, context, self.message.clone(), |reply| {
-            (0, None, if text { reply_text(&reply) } else { None })
+            (false, 0, None, if text { reply_text(&reply) } else { None })
         })
     }
 }
@@ -417,10 +426,11 @@ where
         machine: Mc,
         context: &mut Mc::Context,
         _awaited: bool,
+        _known: &mut dyn FnMut(u64) -> bool,
         text: bool,
     ) -> (Mc, Delivery<Mc>) {
         dispatch(machine, context, self.message.clone(), |reply| {
-            (0, None, if text { reply_text(&reply) } else { None })
+            (false, 0, None, if text { reply_text(&reply) } else { None })
         })
     }
 }
@@ -455,15 +465,21 @@ where
         machine: Mc,
         context: &mut Mc::Context,
         awaited: bool,
+        known: &mut dyn FnMut(u64) -> bool,
         text: bool,
     ) -> (Mc, Delivery<Mc>) {
         dispatch(machine, context, self.message.clone(), |reply| {
             let shown = if text { reply_text(&reply) } else { None };
             if awaited {
                 let key = hash_one(&reply, 0x7e91);
-                (key, Some((self.then)(reply)), shown)
+                let next = if known(key) {
+                    None
+                } else {
+                    Some((self.then)(reply))
+                };
+                (true, key, next, shown)
             } else {
-                (0, None, shown)
+                (false, 0, None, shown)
             }
         })
     }

@@ -15,6 +15,7 @@
 //! #[derive(Message, Clone, Debug)] pub struct Push;
 //!
 //! #[derive(Machine, Clone, Debug)]
+//! #[machine(derive(Clone, Debug))] // `Clone` and `Debug` for `TurnstileInput` too: proptest needs them
 //! pub enum Turnstile {
 //!     #[initial] #[on(Coin => Unlocked)] Locked,
 //!     #[on(Push => Locked)] Unlocked,

@@ -1,44 +1,58 @@
 //! One explored state ("world"): the machine, its context, every client's position, the messages
 //! in flight and the machine's deferred queue; the events enabled in it and how each one runs.
+//!
+//! Everything but the machine and context is plain data (`Copy`): scripts live once in an
+//! [`Arena`], interned by the hash that identifies them, and a world refers to them by index. So
+//! copying a world is a `memcpy` of its vectors, and a continuation (`then`) runs once per
+//! distinct (ask, reply), not once per transition that reaches it.
 
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::hash::Hash;
+use core::cell::RefCell;
+use core::hash::{BuildHasher, Hash};
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::coverage::Coverage;
-use super::fingerprint::{hash_one, mix};
+use super::fingerprint::{FpHasher, hash_one, mix};
 use super::network::{Network, Replay};
-use super::script::{Envelope, Kind, Script};
+use super::script::{Envelope, Kind, Script, Steps};
 use crate::machine::{Machine, StateId};
 
-/// Where a client is in its script: a stack of frames, the top one being run.
-pub(crate) struct Frame<Mc: Machine> {
-    steps: Rc<[Rc<dyn Envelope<Mc>>]>,
+/// "None" for the `u32` indices below.
+const NONE: u32 = u32::MAX;
+
+/// Where a client is in one script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Frame {
+    /// The script, in the arena (`NONE`: the client has finished).
+    script: u32,
+    /// The next step to send.
+    next: u32,
     /// Identifies the script: the client's seed for its own script, else a hash of the ask whose
     /// reply produced it and of that reply.
     id: u64,
-    /// The next step to send.
-    next: u32,
 }
 
-impl<Mc: Machine> Clone for Frame<Mc> {
-    fn clone(&self) -> Self {
-        Self {
-            steps: Rc::clone(&self.steps),
-            id: self.id,
-            next: self.next,
-        }
+impl Frame {
+    const DONE: Self = Self {
+        script: NONE,
+        next: 0,
+        id: 0,
+    };
+
+    fn hash(self) -> u64 {
+        mix(self.id, u64::from(self.next))
     }
 }
 
-/// The frames under the top one: an immutable list, shared between the worlds that have it.
-pub(crate) struct Outer<Mc: Machine> {
-    frame: Frame<Mc>,
-    parent: Option<Rc<Outer<Mc>>>,
-    /// Hash of this frame and everything under it.
-    hash: u64,
+/// A frame under the top one, with the frames under it: interned in the arena.
+#[derive(Debug, Clone, Copy)]
+struct Outer {
+    frame: Frame,
+    parent: u32,
+    parent_hash: u64,
 }
 
 /// How a client stands.
@@ -52,44 +66,28 @@ pub(crate) enum Status {
     GaveUp,
 }
 
-pub(crate) struct ClientState<Mc: Machine> {
-    top: Option<Frame<Mc>>,
-    outer: Option<Rc<Outer<Mc>>>,
-    pub(crate) status: Status,
-}
-
-impl<Mc: Machine> Clone for ClientState<Mc> {
-    fn clone(&self) -> Self {
-        Self {
-            top: self.top.clone(),
-            outer: self.outer.clone(),
-            status: self.status,
-        }
-    }
+/// A client's position: the frame it runs and the stack under it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientState {
+    top: Frame,
+    /// The frames under `top` (`NONE`: none), and their hash.
+    outer: u32,
+    outer_hash: u64,
+    status: Status,
 }
 
 /// A message sent and not yet delivered (or parked in the deferred queue).
-pub(crate) struct Letter<Mc: Machine> {
-    pub(crate) client: u32,
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Letter {
     /// Identifies the step that sent it (frame id and step index).
     origin: u64,
-    pub(crate) envelope: Rc<dyn Envelope<Mc>>,
+    pub(crate) client: u32,
+    script: u32,
+    step: u32,
     /// The sender waits for this reply (an ask whose reply has not come yet).
     awaited: bool,
     /// Extra deliveries still possible (at-least-once network).
     copies: u8,
-}
-
-impl<Mc: Machine> Clone for Letter<Mc> {
-    fn clone(&self) -> Self {
-        Self {
-            client: self.client,
-            origin: self.origin,
-            envelope: Rc::clone(&self.envelope),
-            awaited: self.awaited,
-            copies: self.copies,
-        }
-    }
 }
 
 /// One explored state.
@@ -97,9 +95,9 @@ pub(crate) struct World<Mc: Machine> {
     /// `None` only after a handler panicked.
     pub(crate) machine: Option<Mc>,
     pub(crate) context: Mc::Context,
-    pub(crate) clients: Vec<ClientState<Mc>>,
-    pub(crate) flight: Vec<Letter<Mc>>,
-    pub(crate) deferred: Vec<Letter<Mc>>,
+    clients: Vec<ClientState>,
+    pub(crate) flight: Vec<Letter>,
+    pub(crate) deferred: Vec<Letter>,
     /// The deferred message to replay next, when a replay is due (after a state change).
     pub(crate) replay: Option<u32>,
 }
@@ -129,6 +127,129 @@ where
     }
 }
 
+/// Breadth-first levels, stored flat: each state's plain-data parts are spans of level-wide
+/// vectors, so a level is read and written sequentially (no allocation per state, and the
+/// hardware prefetches what the next state needs).
+pub(crate) struct Level<Mc: Machine> {
+    heads: Vec<Head<Mc>>,
+    clients: Vec<ClientState>,
+    letters: Vec<Letter>,
+    paths: Vec<u8>,
+    /// Clients per state.
+    width: usize,
+}
+
+struct Head<Mc: Machine> {
+    machine: Option<Mc>,
+    context: Mc::Context,
+    replay: Option<u32>,
+    letters: usize,
+    flight: u32,
+    deferred: u32,
+    path: usize,
+    path_len: u32,
+}
+
+impl<Mc: Machine> Level<Mc> {
+    pub(crate) fn new(width: usize) -> Self {
+        Self {
+            heads: Vec::new(),
+            clients: Vec::new(),
+            letters: Vec::new(),
+            paths: Vec::new(),
+            width,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.heads.len()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.heads.clear();
+        self.clients.clear();
+        self.letters.clear();
+        self.paths.clear();
+    }
+
+    /// Appends a state (moving its machine and context out of `world`), reached by `path` then
+    /// event `index`.
+    pub(crate) fn push(
+        &mut self,
+        world: &mut World<Mc>,
+        context: Mc::Context,
+        path: &[u8],
+        index: Option<u32>,
+    ) {
+        let start = self.paths.len();
+        self.paths.extend_from_slice(path);
+        if let Some(index) = index {
+            push_varint(&mut self.paths, index);
+        }
+        let letters = self.letters.len();
+        self.letters.extend_from_slice(&world.flight);
+        self.letters.extend_from_slice(&world.deferred);
+        self.clients.extend_from_slice(&world.clients);
+        self.heads.push(Head {
+            machine: world.machine.take(),
+            context,
+            replay: world.replay,
+            letters,
+            flight: u32::try_from(world.flight.len()).unwrap_or(NONE),
+            deferred: u32::try_from(world.deferred.len()).unwrap_or(NONE),
+            path: start,
+            path_len: u32::try_from(self.paths.len() - start).unwrap_or(NONE),
+        });
+    }
+
+    /// Takes the states out, oldest first: each is loaded into `world` (whose buffers are reused)
+    /// and handed to `visit` with its path; `visit` returns `false` to stop.
+    pub(crate) fn drain(
+        &mut self,
+        world: &mut World<Mc>,
+        mut visit: impl FnMut(&mut World<Mc>, &[u8]) -> bool,
+    ) {
+        let heads = core::mem::take(&mut self.heads);
+        for (i, head) in heads.into_iter().enumerate() {
+            world.machine = head.machine;
+            world.context = head.context;
+            world.replay = head.replay;
+            world.clients.clear();
+            world
+                .clients
+                .extend_from_slice(&self.clients[i * self.width..(i + 1) * self.width]);
+            let flight_end = head.letters + head.flight as usize;
+            world.flight.clear();
+            world
+                .flight
+                .extend_from_slice(&self.letters[head.letters..flight_end]);
+            world.deferred.clear();
+            world
+                .deferred
+                .extend_from_slice(&self.letters[flight_end..flight_end + head.deferred as usize]);
+            let path = &self.paths[head.path..head.path + head.path_len as usize];
+            if !visit(world, path) {
+                break;
+            }
+        }
+        self.clear();
+    }
+}
+
+/// Appends `index` as a LEB128 varint.
+pub(crate) fn push_varint(out: &mut Vec<u8>, mut index: u32) {
+    loop {
+        #[allow(clippy::cast_possible_truncation)]
+        let low = (index & 0x7f) as u8;
+        index >>= 7;
+        if index == 0 {
+            out.push(low);
+            return;
+        }
+        out.push(low | 0x80);
+    }
+}
+
 /// Something that can happen next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Event {
@@ -138,12 +259,44 @@ pub(crate) enum Event {
     Replay,
 }
 
+#[derive(Debug, Clone, Copy, Default)]
+struct FpBuild;
+
+impl BuildHasher for FpBuild {
+    type Hasher = FpHasher;
+    fn build_hasher(&self) -> FpHasher {
+        FpHasher::new(0x1d)
+    }
+}
+
+/// Every script the clients run, each once: the clients' own, and the continuations' results
+/// interned by the id of the frame that runs them; and the stacks of frames under a top one.
+pub(crate) struct Arena<Mc: Machine> {
+    scripts: Vec<Steps<Mc>>,
+    by_id: HashMap<u64, u32, FpBuild>,
+    outers: Vec<Outer>,
+    outer_by_hash: HashMap<u64, u32, FpBuild>,
+}
+
+impl<Mc: Machine> Arena<Mc> {
+    fn intern_outer(&mut self, outer: Outer) -> (u32, u64) {
+        let hash = mix(outer.frame.hash(), outer.parent_hash);
+        let next = u32::try_from(self.outers.len()).unwrap_or(NONE);
+        let index = *self.outer_by_hash.entry(hash).or_insert(next);
+        if index == next {
+            self.outers.push(outer);
+        }
+        (index, hash)
+    }
+}
+
 /// The static part of a run: how the clients start and what the network may do.
 pub(crate) struct Setup<Mc: Machine> {
     pub(crate) names: Vec<String>,
     /// Per client: its seed (shared by the clients of a symmetric group) and its script.
     pub(crate) seeds: Vec<u64>,
-    pub(crate) scripts: Vec<Rc<[Rc<dyn Envelope<Mc>>]>>,
+    roots: Vec<u32>,
+    arena: RefCell<Arena<Mc>>,
     pub(crate) network: Network,
     pub(crate) replay: Replay,
     pub(crate) redeliveries: u8,
@@ -183,63 +336,111 @@ where
     Mc: Clone,
     Mc::Context: Clone,
 {
+    pub(crate) fn new(
+        names: Vec<String>,
+        seeds: Vec<u64>,
+        scripts: &[Steps<Mc>],
+        network: Network,
+        replay: Replay,
+        redeliveries: u8,
+        hash_state: Option<fn(&Mc, &Mc::Context) -> u64>,
+    ) -> Self {
+        let mut arena = Arena {
+            scripts: Vec::new(),
+            by_id: HashMap::with_hasher(FpBuild),
+            outers: Vec::new(),
+            outer_by_hash: HashMap::with_hasher(FpBuild),
+        };
+        let mut roots = Vec::with_capacity(scripts.len());
+        for script in scripts {
+            // Identical clients share their script (by pointer), and so its index.
+            let index = arena
+                .scripts
+                .iter()
+                .position(|known| Rc::ptr_eq(known, script))
+                .unwrap_or_else(|| {
+                    arena.scripts.push(Rc::clone(script));
+                    arena.scripts.len() - 1
+                });
+            roots.push(u32::try_from(index).unwrap_or(NONE));
+        }
+        Self {
+            names,
+            seeds,
+            roots,
+            arena: RefCell::new(arena),
+            network,
+            replay,
+            redeliveries,
+            hash_state,
+        }
+    }
+
+    /// The envelope a letter carries.
+    pub(crate) fn envelope(&self, letter: &Letter) -> Option<Rc<dyn Envelope<Mc>>> {
+        let arena = self.arena.borrow();
+        let steps = arena.scripts.get(letter.script as usize)?;
+        steps.get(letter.step as usize).cloned()
+    }
+
     /// The world before anything is delivered: every client has sent what it sends before its
     /// first ask.
     pub(crate) fn initial(&self, machine: Mc, context: Mc::Context) -> World<Mc> {
         let mut world = World {
             machine: Some(machine),
             context,
-            clients: Vec::with_capacity(self.scripts.len()),
+            clients: Vec::with_capacity(self.roots.len()),
             flight: Vec::new(),
             deferred: Vec::new(),
             replay: None,
         };
-        for (index, steps) in self.scripts.iter().enumerate() {
+        for (index, &script) in self.roots.iter().enumerate() {
             world.clients.push(ClientState {
-                top: Some(Frame {
-                    steps: Rc::clone(steps),
-                    id: self.seeds[index],
+                top: Frame {
+                    script,
                     next: 0,
-                }),
-                outer: None,
+                    id: self.seeds[index],
+                },
+                outer: NONE,
+                outer_hash: 0,
                 status: Status::Done,
             });
-            #[allow(clippy::cast_possible_truncation)]
-            self.run_client(&mut world, index as u32);
+            let client = u32::try_from(index).unwrap_or(NONE);
+            self.run_client(&self.arena.borrow(), &mut world, client);
         }
         world
     }
 
     /// Runs a client until it waits for a reply or has sent everything.
-    fn run_client(&self, world: &mut World<Mc>, client: u32) {
+    fn run_client(&self, arena: &Arena<Mc>, world: &mut World<Mc>, client: u32) {
         let state = &mut world.clients[client as usize];
         loop {
-            let Some(top) = &mut state.top else {
+            let Some(steps) = arena.scripts.get(state.top.script as usize) else {
                 state.status = Status::Done;
                 return;
             };
-            let Some(envelope) = top.steps.get(top.next as usize) else {
+            let Some(envelope) = steps.get(state.top.next as usize) else {
                 // This frame is finished: go back to the one under it.
-                match state.outer.take() {
+                match arena.outers.get(state.outer as usize) {
                     Some(outer) => {
-                        state.top = Some(outer.frame.clone());
-                        state.outer.clone_from(&outer.parent);
+                        state.top = outer.frame;
+                        state.outer = outer.parent;
+                        state.outer_hash = outer.parent_hash;
                     }
-                    None => state.top = None,
+                    None => state.top = Frame::DONE,
                 }
                 continue;
             };
-            let envelope = Rc::clone(envelope);
-            let origin = mix(top.id, u64::from(top.next));
-            top.next += 1;
             let waits = envelope.waits();
             world.flight.push(Letter {
+                origin: mix(state.top.id, u64::from(state.top.next)),
                 client,
-                origin,
-                envelope,
+                script: state.top.script,
+                step: state.top.next,
                 awaited: waits,
                 copies: self.redeliveries,
             });
+            state.top.next += 1;
             if waits {
                 state.status = Status::Waiting;
                 return;
@@ -247,49 +448,60 @@ where
         }
     }
 
-    /// Starts the continuation `script`, produced by the reply to the ask `origin`: sends its
-    /// steps up to its first ask. Only a script that waits before its last step becomes a frame
-    /// (so a continuation that just tells allocates no frame); either way the form is canonical,
-    /// as fingerprints need.
-    fn start(&self, world: &mut World<Mc>, client: u32, origin: u64, key: u64, script: Script<Mc>) {
-        let id = mix(origin, key);
-        let steps = script.steps;
+    /// Starts the continuation `script` (frame `id`): sends its steps up to its first ask. Only a
+    /// script that waits before its last step stays as a frame, so the form is canonical, as
+    /// fingerprints need.
+    fn start(
+        &self,
+        arena: &mut Arena<Mc>,
+        world: &mut World<Mc>,
+        client: u32,
+        script: u32,
+        id: u64,
+    ) {
+        let Some(steps) = arena.scripts.get(script as usize).cloned() else {
+            self.run_client(arena, world, client);
+            return;
+        };
         for (index, envelope) in steps.iter().enumerate() {
+            let index = u32::try_from(index).unwrap_or(NONE);
             let waits = envelope.waits();
             world.flight.push(Letter {
+                origin: mix(id, u64::from(index)),
                 client,
-                origin: mix(id, index as u64),
-                envelope: Rc::clone(envelope),
+                script,
+                step: index,
                 awaited: waits,
                 copies: self.redeliveries,
             });
             if waits {
                 let state = &mut world.clients[client as usize];
                 state.status = Status::Waiting;
-                if index + 1 < steps.len() {
-                    #[allow(clippy::cast_possible_truncation)]
-                    let frame = Frame {
-                        steps: Rc::from(steps),
-                        id,
-                        next: index as u32 + 1,
-                    };
-                    if let Some(top) = state.top.take()
-                        && (top.next as usize) < top.steps.len()
-                    {
-                        let below = state.outer.take();
-                        let hash = mix(frame_hash(&top), below.as_ref().map_or(0, |o| o.hash));
-                        state.outer = Some(Rc::new(Outer {
+                if (index as usize) + 1 < steps.len() {
+                    let top = state.top;
+                    let live = arena
+                        .scripts
+                        .get(top.script as usize)
+                        .is_some_and(|s| (top.next as usize) < s.len());
+                    if live {
+                        let (outer, hash) = arena.intern_outer(Outer {
                             frame: top,
-                            parent: below,
-                            hash,
-                        }));
+                            parent: state.outer,
+                            parent_hash: state.outer_hash,
+                        });
+                        state.outer = outer;
+                        state.outer_hash = hash;
                     }
-                    state.top = Some(frame);
+                    state.top = Frame {
+                        script,
+                        next: index + 1,
+                        id,
+                    };
                 }
                 return;
             }
         }
-        self.run_client(world, client);
+        self.run_client(arena, world, client);
     }
 
     /// The events enabled in `world`, in a fixed order.
@@ -304,25 +516,72 @@ where
                 return;
             }
         }
-        for (index, letter) in world.flight.iter().enumerate() {
-            #[allow(clippy::cast_possible_truncation)]
-            let index = index as u32;
-            match self.network {
-                Network::Ordered => {
-                    let first = !world.flight[..index as usize]
-                        .iter()
-                        .any(|earlier| earlier.client == letter.client);
+        match self.network {
+            Network::Ordered => {
+                // FIFO per sender: only each client's oldest letter can arrive.
+                let mut seen: u128 = 0;
+                for (index, letter) in world.flight.iter().enumerate() {
+                    let first = if letter.client < 128 {
+                        let bit = 1u128 << letter.client;
+                        let first = seen & bit == 0;
+                        seen |= bit;
+                        first
+                    } else {
+                        !world.flight[..index]
+                            .iter()
+                            .any(|earlier| earlier.client == letter.client)
+                    };
                     if first {
+                        let index = u32::try_from(index).unwrap_or(NONE);
                         out.push(Event::Deliver { index, keep: false });
                     }
                 }
-                Network::Unordered => out.push(Event::Deliver { index, keep: false }),
-                Network::Duplicating => {
+            }
+            Network::Unordered => {
+                for index in 0..world.flight.len() {
+                    let index = u32::try_from(index).unwrap_or(NONE);
+                    out.push(Event::Deliver { index, keep: false });
+                }
+            }
+            Network::Duplicating => {
+                for (index, letter) in world.flight.iter().enumerate() {
+                    let index = u32::try_from(index).unwrap_or(NONE);
                     out.push(Event::Deliver { index, keep: false });
                     if letter.copies > 0 {
                         out.push(Event::Deliver { index, keep: true });
                     }
                 }
+            }
+        }
+    }
+
+    /// Takes the letter `event` delivers out of the network (or the deferred queue); `None` if the
+    /// event does not apply to `world`.
+    fn take(world: &mut World<Mc>, event: Event) -> Option<(Letter, bool, bool)> {
+        match event {
+            Event::Deliver { index, keep } => {
+                let index = index as usize;
+                if index >= world.flight.len() {
+                    return None;
+                }
+                let letter = if keep {
+                    let letter = world.flight[index];
+                    let kept = &mut world.flight[index];
+                    kept.copies = kept.copies.saturating_sub(1);
+                    kept.awaited = false;
+                    letter
+                } else {
+                    world.flight.remove(index)
+                };
+                Some((letter, false, keep))
+            }
+            Event::Replay => {
+                let cursor = world.replay.unwrap_or(0) as usize;
+                if cursor >= world.deferred.len() {
+                    world.replay = None;
+                    return None;
+                }
+                Some((world.deferred.remove(cursor), true, false))
             }
         }
     }
@@ -336,40 +595,27 @@ where
         coverage: Option<&mut Coverage>,
         text: bool,
     ) -> Result<Option<Happened>, Panicked> {
-        let (letter, replayed, duplicate_kept, redelivery) = match event {
-            Event::Deliver { index, keep } => {
-                let index = index as usize;
-                let letter = if keep {
-                    let letter = world.flight[index].clone();
-                    let kept = &mut world.flight[index];
-                    kept.copies = kept.copies.saturating_sub(1);
-                    kept.awaited = false;
-                    letter
-                } else {
-                    world.flight.remove(index)
-                };
-                let redelivery = letter.copies < self.redeliveries;
-                (letter, false, keep, redelivery)
-            }
-            Event::Replay => {
-                let cursor = world.replay.unwrap_or(0) as usize;
-                if cursor >= world.deferred.len() {
-                    world.replay = None;
-                    return Ok(None);
-                }
-                (world.deferred.remove(cursor), true, false, false)
-            }
+        let Some((letter, replayed, duplicate_kept)) = Self::take(world, event) else {
+            return Ok(None);
+        };
+        let redelivery = !replayed && letter.copies < self.redeliveries;
+        let Some(envelope) = self.envelope(&letter) else {
+            return Ok(None);
         };
         let Some(machine) = world.machine.take() else {
             return Ok(None);
         };
         let from = machine.state();
-        let envelope = Rc::clone(&letter.envelope);
         let context = &mut world.context;
         let awaited = letter.awaited;
-        let delivered = catch_unwind(AssertUnwindSafe(|| {
-            envelope.deliver(machine, context, awaited, text)
-        }));
+        let delivered = {
+            let arena = self.arena.borrow();
+            // A continuation already interned for this reply is not run again.
+            let mut known = |key: u64| arena.by_id.contains_key(&mix(letter.origin, key));
+            catch_unwind(AssertUnwindSafe(|| {
+                envelope.deliver(machine, context, awaited, &mut known, text)
+            }))
+        };
         let (machine, delivery) = match delivered {
             Ok(done) => done,
             Err(payload) => {
@@ -401,12 +647,13 @@ where
         match kind {
             Kind::Moved | Kind::Stayed | Kind::Discarded => {
                 if awaited {
-                    match delivery.next {
-                        Some(script) => {
-                            self.start(world, client, letter.origin, delivery.reply_key, script);
-                        }
-                        None => self.run_client(world, client),
-                    }
+                    self.resume(
+                        world,
+                        &letter,
+                        delivery.continues,
+                        delivery.reply_key,
+                        delivery.next,
+                    );
                 }
                 if kind == Kind::Moved {
                     world.replay = (!world.deferred.is_empty()).then_some(0);
@@ -427,10 +674,12 @@ where
             }
             Kind::Rejected | Kind::Panicked => {
                 if awaited {
-                    world.clients[client as usize].status = Status::GaveUp;
-                    // Forget the rest of its script: it is waiting for a reply that never comes.
-                    world.clients[client as usize].top = None;
-                    world.clients[client as usize].outer = None;
+                    // It waits for a reply that never comes: it stops, its script forgotten.
+                    let state = &mut world.clients[client as usize];
+                    state.status = Status::GaveUp;
+                    state.top = Frame::DONE;
+                    state.outer = NONE;
+                    state.outer_hash = 0;
                 }
                 if replayed {
                     world.replay = ((cursor as usize) < world.deferred.len()).then_some(cursor);
@@ -438,6 +687,33 @@ where
             }
         }
         Ok(happened)
+    }
+
+    /// The sender of `letter` got its reply: runs its continuation, if any, then goes on.
+    fn resume(
+        &self,
+        world: &mut World<Mc>,
+        letter: &Letter,
+        continues: bool,
+        key: u64,
+        script: Option<Script<Mc>>,
+    ) {
+        let mut arena = self.arena.borrow_mut();
+        if !continues {
+            self.run_client(&arena, world, letter.client);
+            return;
+        }
+        let id = mix(letter.origin, key);
+        let index = if let Some(&index) = arena.by_id.get(&id) {
+            index
+        } else {
+            let steps: Steps<Mc> = Rc::from(script.map(|s| s.steps).unwrap_or_default());
+            let index = u32::try_from(arena.scripts.len()).unwrap_or(NONE);
+            arena.scripts.push(steps);
+            arena.by_id.insert(id, index);
+            index
+        };
+        self.start(&mut arena, world, letter.client, index, id);
     }
 
     /// The world's fingerprint: the machine and context (through their `Hash`), each client's
@@ -449,14 +725,8 @@ where
         let mut total = hash_state(machine, &world.context);
         scratch.clear();
         for (state, seed) in world.clients.iter().zip(&self.seeds) {
-            let mut h = mix(*seed, state.status as u64);
-            if let Some(top) = &state.top {
-                h = mix(h, frame_hash(top));
-            }
-            if let Some(outer) = &state.outer {
-                h = mix(h, outer.hash);
-            }
-            scratch.push(h);
+            let h = mix(*seed, state.status as u64);
+            scratch.push(mix(mix(h, state.top.hash()), state.outer_hash));
         }
         for letter in &world.flight {
             let slot = &mut scratch[letter.client as usize];
@@ -488,10 +758,6 @@ where
         total = total.wrapping_add(mix(queue, world.replay.map_or(u64::MAX, u64::from)));
         Some(total)
     }
-}
-
-fn frame_hash<Mc: Machine>(frame: &Frame<Mc>) -> u64 {
-    mix(frame.id, u64::from(frame.next))
 }
 
 /// Hashes the machine and its context together.

@@ -2,8 +2,10 @@
 //! and the race checker all run. One impl per message with one arm per declared cell and one
 //! catch-all that rejects, so a 100 × 100 machine generates ~1,000 arms, not 10,000.
 
+use std::fmt::Write as _;
+
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 
 use super::Names;
 use crate::model::{Action, Cell};
@@ -27,20 +29,27 @@ fn accepts(names: &Names<'_>, message: usize) -> TokenStream {
     let input_args = input_args(names);
 
     let cells: Vec<&Cell> = model.cells_of_message(message).collect();
-    let arms = cells.iter().map(|cell| arm(names, cell));
-    let catch_all = if cells.len() < model.states.len() {
-        quote! {
-            state => {
-                let id = ::lockstep::Machine::state(&state);
-                (state, ::lockstep::Outcome::Rejected { state: id, message })
-            }
+    // The arms are written as text and lexed once: a large machine has ~1,000 of them, and
+    // building each token through the proc-macro bridge (in an unoptimised build of this crate)
+    // costs far more than rustc lexing the text. Only discard arms, whose error must point at the
+    // user's `#[discard(..)]`, are built as spanned tokens.
+    let mut text = String::new();
+    let mut spanned = TokenStream::new();
+    let texts = Texts::new(names);
+    for cell in &cells {
+        match &cell.action {
+            Action::Discard => spanned.extend(discard_arm(names, cell)),
+            _ => arm(names, &texts, cell, &mut text),
         }
-    } else {
-        TokenStream::new()
-    };
+    }
+    let catch_all = (cells.len() < model.states.len())
+        .then(|| quote!(state => __lockstep::reject(state, message),));
+    let arms = super::lex(&text);
     let body = names.body(&quote! {
+        use ::lockstep::__private as __lockstep;
         match self {
-            #(#arms)*
+            #arms
+            #spanned
             #catch_all
         }
     });
@@ -81,89 +90,113 @@ pub(super) fn input_args(names: &Names<'_>) -> TokenStream {
     quote!(<#(#params,)* __LockstepC>)
 }
 
-fn arm(names: &Names<'_>, cell: &Cell) -> TokenStream {
+/// The text of what every arm names: the handler trait path and, per message, its type.
+struct Texts {
+    handlers: String,
+    messages: Vec<String>,
+}
+
+impl Texts {
+    fn new(names: &Names<'_>) -> Self {
+        Texts {
+            handlers: names.handlers_path.to_string(),
+            messages: names
+                .model
+                .messages
+                .iter()
+                .map(|m| m.ty.to_token_stream().to_string())
+                .collect(),
+        }
+    }
+}
+
+/// Appends the arm of one `on` or `defer` cell as text.
+fn arm(names: &Names<'_>, texts: &Texts, cell: &Cell, out: &mut String) {
     let model = names.model;
-    let message = &model.messages[cell.message].ty;
-    let from = Names::state_id(cell.state);
-    let context = &names.context;
-    let handlers = &names.handlers;
-    let args = &names.ty_args;
-    let has_data = model.states[cell.state].data.is_some();
-    let bound = quote!(state);
-    match &cell.action {
+    let state = &model.states[cell.state];
+    let variant = state.ident.to_string();
+    let has_data = state.data.is_some();
+    let message = &texts.messages[cell.message];
+    let handlers = &texts.handlers;
+    let handler = model.handler_name(cell);
+    let from = cell.state;
+    let bind = if has_data { "(state)" } else { "" };
+    let arg = if has_data { "state, " } else { "" };
+    let _ = match &cell.action {
         Action::Move(targets) => {
-            let handler = model.handler_name(cell);
-            let pattern = names.variant_value(cell.state, &bound);
-            let data_arg = has_data.then(|| quote!(state,));
-            let invoke =
-                quote!(<#context as #handlers #args>::#handler(context, #data_arg message));
-            if let [target] = targets.as_slice() {
-                let to = Names::state_id(*target);
-                if model.states[*target].data.is_some() {
-                    let next = names.variant_value(*target, &quote!(data));
-                    quote! {
-                        #pattern => {
-                            let (data, reply) = <#message as ::lockstep::Message>::split_reply(#invoke);
-                            (#next, ::lockstep::Outcome::Moved { from: #from, to: #to, reply })
-                        }
-                    }
+            let call = format!("{handlers}::{handler}(context, {arg}message)");
+            if let [to] = targets.as_slice() {
+                let target = &model.states[*to];
+                if target.data.is_some() {
+                    write!(
+                        out,
+                        "Self::{variant}{bind} => {{ let (data, reply) = __lockstep::split::<{message}, _>({call}); \
+                         (Self::{}(data), __lockstep::moved({from}, {to}, reply)) }}",
+                        target.ident
+                    )
                 } else {
-                    let next = names.variant_value(*target, &TokenStream::new());
-                    quote! {
-                        #pattern => {
-                            let reply = #invoke;
-                            (#next, ::lockstep::Outcome::Moved { from: #from, to: #to, reply })
-                        }
-                    }
+                    write!(
+                        out,
+                        "Self::{variant}{bind} => (Self::{}, __lockstep::moved({from}, {to}, {call})),",
+                        target.ident
+                    )
                 }
             } else {
                 let cell_enum = names.cell_enum(cell.state, cell.message);
-                let branches = targets.iter().map(|&t| {
-                    let variant = &model.states[t].ident;
-                    let to = Names::state_id(t);
-                    quote! {
-                        #cell_enum::#variant(next) => (::lockstep::__private::core::convert::From::from(next), #to),
-                    }
-                });
-                quote! {
-                    #pattern => {
-                        let (next, reply) = <#message as ::lockstep::Message>::split_reply(#invoke);
-                        let (machine, to) = match next {
-                            #(#branches)*
-                        };
-                        (machine, ::lockstep::Outcome::Moved { from: #from, to, reply })
-                    }
+                let mut branches = String::new();
+                for &t in targets {
+                    let target = &model.states[t].ident;
+                    let _ = if model.states[t].data.is_some() {
+                        write!(branches, "{cell_enum}::{target}(data) => (Self::{target}(data), {t}),")
+                    } else {
+                        write!(branches, "{cell_enum}::{target} => (Self::{target}, {t}),")
+                    };
                 }
+                if names.phantom.is_some() {
+                    let _ = write!(branches, "{cell_enum}::__Phantom(_, never) => match never {{}},");
+                }
+                write!(
+                    out,
+                    "Self::{variant}{bind} => {{ let (next, reply) = __lockstep::split::<{message}, _>({call}); \
+                     let (machine, to) = match next {{ {branches} }}; \
+                     (machine, __lockstep::moved({from}, to, reply)) }}"
+                )
             }
         }
         Action::Stay => {
-            let handler = model.handler_name(cell);
-            let pattern = names.variant_value(cell.state, &quote!(mut state));
-            let data_arg = has_data.then(|| quote!(&mut state,));
-            let rebuilt = names.variant_value(cell.state, &bound);
-            quote! {
-                #pattern => {
-                    let reply = <#context as #handlers #args>::#handler(context, #data_arg message);
-                    (#rebuilt, ::lockstep::Outcome::Stayed { state: #from, reply })
-                }
-            }
-        }
-        Action::Discard => {
-            let pattern = names.variant_any(cell.state);
-            let reply =
-                quote_spanned!(cell.message_span=> ::lockstep::__private::discarded::<#message>());
-            quote! {
-                state @ #pattern => {
-                    let _ = message;
-                    (state, ::lockstep::Outcome::Discarded { state: #from, reply: #reply })
-                }
-            }
+            let (bind_mut, arg) = if has_data {
+                ("(mut state)", "&mut state, ")
+            } else {
+                ("", "")
+            };
+            write!(
+                out,
+                "Self::{variant}{bind_mut} => {{ let reply = {handlers}::{handler}(context, {arg}message); \
+                 (Self::{variant}{bind}, __lockstep::stayed({from}, reply)) }}"
+            )
         }
         Action::Defer => {
-            let pattern = names.variant_any(cell.state);
-            quote! {
-                state @ #pattern => (state, ::lockstep::Outcome::Deferred { state: #from, message }),
-            }
+            let any = if has_data { "(..)" } else { "" };
+            write!(
+                out,
+                "state @ Self::{variant}{any} => (state, __lockstep::deferred({from}, message)),"
+            )
         }
-    }
+        Action::Discard => Ok(()),
+    };
+}
+
+/// A discard arm, spanned on the user's message so a message with a reply is reported there.
+fn discard_arm(names: &Names<'_>, cell: &Cell) -> TokenStream {
+    let message = &names.model.messages[cell.message].ty;
+    let pattern = names.variant_any(cell.state);
+    let from = u16_lit(cell.state);
+    let outcome =
+        quote_spanned!(cell.message_span=> __lockstep::discard::<#message>(#from, message));
+    quote!(state @ #pattern => (state, #outcome),)
+}
+
+/// An unsuffixed literal: the helpers take `u16`, so the suffix would be a wasted token.
+fn u16_lit(index: usize) -> proc_macro2::Literal {
+    proc_macro2::Literal::u16_unsuffixed(u16::try_from(index).unwrap_or(u16::MAX))
 }

@@ -60,17 +60,17 @@ fn method(names: &Names<'_>, cell: &Cell, stub: bool) -> TokenStream {
             let (returns, provided) = if let [target] = targets.as_slice() {
                 match &model.states[*target].data {
                     Some(ty) => (
-                        quote!(<#message as #lockstep::Message>::WithReply<#ty>),
+                        quote!(#lockstep::WithReply<#message, #ty>),
                         false,
                     ),
-                    None => (quote!(<#message as #lockstep::Message>::Reply), true),
+                    None => (quote!(#lockstep::Reply<#message>), true),
                 }
             } else {
                 {
                     let cell_enum = names.cell_enum(cell.state, cell.message);
                     let args = &names.ty_args;
                     (
-                        quote!(<#message as #lockstep::Message>::WithReply<#cell_enum #args>),
+                        quote!(#lockstep::WithReply<#message, #cell_enum #args>),
                         false,
                     )
                 }
@@ -81,7 +81,7 @@ fn method(names: &Names<'_>, cell: &Cell, stub: bool) -> TokenStream {
             let data_param = state.data.as_ref().map(|ty| quote!(state: &mut #ty,));
             (
                 data_param,
-                quote!(<#message as #lockstep::Message>::Reply),
+                quote!(#lockstep::Reply<#message>),
                 state.data.is_none(),
             )
         }
@@ -95,18 +95,17 @@ fn method(names: &Names<'_>, cell: &Cell, stub: bool) -> TokenStream {
         quote!(let _ = message;)
     };
     let body = if stub {
-        quote!({ #drop_args ::lockstep::__private::core::unimplemented!() })
+        quote!({ #drop_args ::core::unimplemented!() })
     } else if provided {
-        // The marker, named after this method, puts the handler to write into the build error
-        // of a message with a reply; generic over `Self`, it keeps the call generic, so it is
-        // checked only when the method is used.
+        // One call, so each of hundreds of provided methods costs rustc a tiny body. The call is
+        // generic over `Self`: a message with a reply fails the build only where this is used.
+        let state_arg = if state.data.is_some() {
+            quote!(state)
+        } else {
+            quote!(())
+        };
         quote_spanned!(span=> {
-            #drop_args
-            #[allow(non_camel_case_types)]
-            struct #name<__LockstepContext: ?::lockstep::__private::core::marker::Sized>(
-                ::lockstep::__private::PhantomData<__LockstepContext>,
-            );
-            <#message as ::lockstep::Message>::__provided_reply::<#name<Self>>()
+            ::lockstep::__private::provided::<Self, #message, _>(#state_arg, message)
         })
     } else {
         quote!(;)
@@ -136,9 +135,8 @@ fn doc(model: &Model, cell: &Cell, provided: bool) -> String {
     );
     if provided {
         doc.push_str(
-            "\n\nProvided: there is nothing to compute, so by default it only moves. Override it \
-             for a side effect. If the message has a reply, this method must be written (the build \
-             says so if it is used unwritten).",
+            " Provided: nothing to compute; override it for a side effect (required if the \
+             message has a reply).",
         );
     }
     doc

@@ -39,7 +39,7 @@ fn input_enum(names: &Names<'_>) -> TokenStream {
     let phantom_variant = carried.map(|carried| {
         quote! {
             #[doc(hidden)]
-            __Phantom(#carried, ::lockstep::__private::core::convert::Infallible),
+            __Phantom(#carried, ::core::convert::Infallible),
         }
     });
     let impls = input_impls(names);
@@ -92,61 +92,80 @@ fn input_impls(names: &Names<'_>) -> TokenStream {
     let scrutinee = quote!(self);
     let names_str: Vec<String> = model.messages.iter().map(|m| m.name.to_string()).collect();
 
-    let debug_bounds = bounds(quote!(::lockstep::__private::core::fmt::Debug));
-    let clone_bounds = bounds(quote!(::lockstep::__private::core::clone::Clone));
-    let eq_bounds = bounds(quote!(::lockstep::__private::core::cmp::PartialEq));
-    let total_eq_bounds = bounds(quote!(::lockstep::__private::core::cmp::Eq));
-    let hash_bounds = bounds(quote!(::lockstep::__private::core::hash::Hash));
+    let debug_bounds = bounds(quote!(::core::fmt::Debug));
+    let clone_bounds = bounds(quote!(::core::clone::Clone));
+    let eq_bounds = bounds(quote!(::core::cmp::PartialEq));
+    let total_eq_bounds = bounds(quote!(::core::cmp::Eq));
+    let hash_bounds = bounds(quote!(::core::hash::Hash));
     let indices = (0..model.messages.len()).map(|i| u16::try_from(i).unwrap_or(u16::MAX));
 
-    quote! {
-        #[automatically_derived]
-        impl #impl_params ::lockstep::__private::core::fmt::Debug for #input #args #debug_bounds {
-            fn fmt(&self, f: &mut ::lockstep::__private::core::fmt::Formatter<'_>) -> ::lockstep::__private::core::fmt::Result {
-                match #scrutinee {
-                    #(Self::#names_list(item) => f.debug_tuple(#names_str).field(item).finish(),)*
-                    #phantom_arm
+    // Each impl is generated only when `#[machine(derive(..))]` asks for that trait: five impls of
+    // one arm per message are a large share of a big machine's expansion, and most users need none.
+    let wanted = |name: &str| model.derives.iter().any(|p| p.is_ident(name));
+    let mut out = TokenStream::new();
+    if wanted("Debug") {
+        out.extend(quote! {
+            #[automatically_derived]
+            impl #impl_params ::core::fmt::Debug for #input #args #debug_bounds {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    match #scrutinee {
+                        #(Self::#names_list(item) => f.debug_tuple(#names_str).field(item).finish(),)*
+                        #phantom_arm
+                    }
                 }
             }
-        }
-
-        #[automatically_derived]
-        impl #impl_params ::lockstep::__private::core::clone::Clone for #input #args #clone_bounds {
-            fn clone(&self) -> Self {
-                match #scrutinee {
-                    #(Self::#names_list(item) => Self::#names_list(::lockstep::__private::core::clone::Clone::clone(item)),)*
-                    #phantom_arm
-                }
-            }
-        }
-
-        #[automatically_derived]
-        impl #impl_params ::lockstep::__private::core::cmp::PartialEq for #input #args #eq_bounds {
-            fn eq(&self, other: &Self) -> bool {
-                match (self, other) {
-                    #((Self::#names_list(a), Self::#names_list(b)) => a == b,)*
-                    #[allow(unreachable_patterns)]
-                    _ => false,
-                }
-            }
-        }
-
-        #[automatically_derived]
-        impl #impl_params ::lockstep::__private::core::cmp::Eq for #input #args #total_eq_bounds {}
-
-        #[automatically_derived]
-        impl #impl_params ::lockstep::__private::core::hash::Hash for #input #args #hash_bounds {
-            fn hash<__LockstepH: ::lockstep::__private::core::hash::Hasher>(&self, state: &mut __LockstepH) {
-                match #scrutinee {
-                    #(Self::#names_list(item) => {
-                        ::lockstep::__private::core::hash::Hash::hash(&#indices, state);
-                        ::lockstep::__private::core::hash::Hash::hash(item, state);
-                    })*
-                    #phantom_arm
-                }
-            }
-        }
+        });
     }
+    if wanted("Clone") {
+        out.extend(quote! {
+            #[automatically_derived]
+            impl #impl_params ::core::clone::Clone for #input #args #clone_bounds {
+                fn clone(&self) -> Self {
+                    match #scrutinee {
+                        #(Self::#names_list(item) => Self::#names_list(::core::clone::Clone::clone(item)),)*
+                        #phantom_arm
+                    }
+                }
+            }
+        });
+    }
+    if wanted("PartialEq") {
+        out.extend(quote! {
+            #[automatically_derived]
+            impl #impl_params ::core::cmp::PartialEq for #input #args #eq_bounds {
+                fn eq(&self, other: &Self) -> bool {
+                    match (self, other) {
+                        #((Self::#names_list(a), Self::#names_list(b)) => a == b,)*
+                        #[allow(unreachable_patterns)]
+                        _ => false,
+                    }
+                }
+            }
+        });
+    }
+    if wanted("Eq") {
+        out.extend(quote! {
+            #[automatically_derived]
+            impl #impl_params ::core::cmp::Eq for #input #args #total_eq_bounds {}
+        });
+    }
+    if wanted("Hash") {
+        out.extend(quote! {
+            #[automatically_derived]
+            impl #impl_params ::core::hash::Hash for #input #args #hash_bounds {
+                fn hash<__LockstepH: ::core::hash::Hasher>(&self, state: &mut __LockstepH) {
+                    match #scrutinee {
+                        #(Self::#names_list(item) => {
+                            ::core::hash::Hash::hash(&#indices, state);
+                            ::core::hash::Hash::hash(item, state);
+                        })*
+                        #phantom_arm
+                    }
+                }
+            }
+        });
+    }
+    out
 }
 
 /// Whether the input enum has the hidden `__Phantom` variant (generics, or no message at all).
@@ -256,28 +275,25 @@ fn tables(model: &crate::model::Model) -> TokenStream {
         }
     });
     let messages = model.messages.iter().map(|m| m.name.to_string());
+    // Compact constructors under a short alias: the table has one entry per declared cell.
+    let lit = |i: usize| proc_macro2::Literal::u16_unsuffixed(u16::try_from(i).unwrap_or(u16::MAX));
     let cells = model.cells.iter().map(|c| {
-        let state = Names::state_id(c.state);
-        let message = u16::try_from(c.message).unwrap_or(u16::MAX);
+        let (state, message) = (lit(c.state), lit(c.message));
         let (kind, targets) = match &c.action {
             Action::Move(t) => (quote!(Move), t.clone()),
             Action::Stay => (quote!(Stay), Vec::new()),
             Action::Discard => (quote!(Discard), Vec::new()),
             Action::Defer => (quote!(Defer), Vec::new()),
         };
-        let targets = targets.into_iter().map(Names::state_id);
-        quote! {
-            ::lockstep::Cell {
-                state: #state,
-                message: ::lockstep::MessageId(#message),
-                kind: ::lockstep::CellKind::#kind,
-                targets: &[#(#targets),*],
-            }
-        }
+        let targets = targets.into_iter().map(lit);
+        quote!(l::cell(#state, #message, K::#kind, &[#(S(#targets)),*]))
     });
     quote! {
         const STATES: &'static [::lockstep::StateInfo] = &[#(#states),*];
         const MESSAGES: &'static [&'static str] = &[#(#messages),*];
-        const CELLS: &'static [::lockstep::Cell] = &[#(#cells),*];
+        const CELLS: &'static [::lockstep::Cell] = {
+            use ::lockstep::{CellKind as K, StateId as S, __private as l};
+            &[#(#cells),*]
+        };
     }
 }

@@ -23,7 +23,7 @@ pub(crate) fn message(spec: &MessageSpec) -> TokenStream {
                 value
             }
             #[inline]
-            fn __provided_reply<__LockstepH: ?::lockstep::__private::core::marker::Sized>() {}
+            fn __provided_reply<__LockstepH: ?::core::marker::Sized>() {}
         },
         Some(reply) => {
             let panic = format!(
@@ -34,11 +34,11 @@ pub(crate) fn message(spec: &MessageSpec) -> TokenStream {
             );
             let span = syn::spanned::Spanned::span(reply);
             let fail = quote_spanned! {span=>
-                struct __LockstepNoDefault<__LockstepH: ?::lockstep::__private::core::marker::Sized>(
+                struct __LockstepNoDefault<__LockstepH: ?::core::marker::Sized>(
                     ::lockstep::__private::PhantomData<fn(&__LockstepH)>,
                 );
-                impl<__LockstepH: ?::lockstep::__private::core::marker::Sized> __LockstepNoDefault<__LockstepH> {
-                    const FAIL: () = ::lockstep::__private::core::panic!(#panic);
+                impl<__LockstepH: ?::core::marker::Sized> __LockstepNoDefault<__LockstepH> {
+                    const FAIL: () = ::core::panic!(#panic);
                 }
                 #[allow(clippy::let_unit_value)]
                 let () = __LockstepNoDefault::<__LockstepH>::FAIL;
@@ -55,7 +55,7 @@ pub(crate) fn message(spec: &MessageSpec) -> TokenStream {
                     (value, reply)
                 }
                 #[allow(clippy::empty_loop)]
-                fn __provided_reply<__LockstepH: ?::lockstep::__private::core::marker::Sized>() -> #reply {
+                fn __provided_reply<__LockstepH: ?::core::marker::Sized>() -> #reply {
                     #fail
                     // Never reached: `FAIL` fails the build wherever this is instantiated.
                     loop {}

@@ -42,6 +42,8 @@ pub(crate) struct Names<'a> {
     pub phantom: Option<TokenStream>,
     pub context: TokenStream,
     pub handlers: Ident,
+    /// `TurnstileHandlers` or `BufferHandlers::<T>`, for calls in expression position.
+    pub handlers_path: TokenStream,
     pub input: Ident,
     /// The spec had errors (already reported): bodies that call handlers or build variants are
     /// stubbed, see [`Names::body`].
@@ -71,6 +73,11 @@ impl<'a> Names<'a> {
                 quote!(#ty)
             },
             handlers: format_ident!("{}Handlers", ident),
+            handlers_path: {
+                let handlers = format_ident!("{}Handlers", ident);
+                let turbofish = ty_generics.as_turbofish();
+                quote!(#handlers #turbofish)
+            },
             input: format_ident!("{}Input", ident),
             stub: false,
         }
@@ -81,7 +88,7 @@ impl<'a> Names<'a> {
     /// sees only the errors on the spec.
     pub fn body(&self, real: &TokenStream) -> TokenStream {
         if self.stub {
-            quote!(::lockstep::__private::core::unimplemented!())
+            quote!(::core::unimplemented!())
         } else {
             real.clone()
         }
@@ -154,6 +161,16 @@ impl<'a> Names<'a> {
     }
 }
 
+/// Lexes generated text. The emitters write their most repeated parts as text because building
+/// tokens one by one through the proc-macro bridge is the largest cost of a big machine's expansion.
+/// The text is ours, so it always lexes; if it ever does not, the failure is reported, not a panic.
+pub(crate) fn lex(text: &str) -> TokenStream {
+    text.parse().unwrap_or_else(|error| {
+        let message = format!("lockstep generated code that does not lex (a bug, please report it): {error}");
+        quote!(::core::compile_error!(#message);)
+    })
+}
+
 fn phantom(generics: &Generics) -> Option<TokenStream> {
     if generics.params.is_empty() {
         return None;
@@ -189,7 +206,9 @@ pub(crate) fn machine(model: &Model, stub: bool) -> TokenStream {
     out.extend(states::emit(&names));
     out.extend(machine::emit(&names));
     out.extend(dispatch::emit(&names));
-    out.extend(typestate::emit(&names));
+    if model.typestate {
+        out.extend(typestate::emit(&names));
+    }
     out.extend(docs::emit(&names));
     out
 }

@@ -1,6 +1,6 @@
-//! One struct per state (`TurnstileLocked`, `TurnstileUnlocked(Paid)`): the typestate values, and
-//! the vocabulary of multi-target cells, whose enums (`TurnstileUnlockedOnCoin`) can only be built
-//! from the states the cell declares.
+//! The enums of multi-target cells (`GateClosedOnCoin`), which can only be built for the states the
+//! cell declares, and, with `#[machine(typestate)]`, one struct per state (`TurnstileLocked`,
+//! `TurnstileUnlocked(Paid)`): the typestate values.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -11,8 +11,10 @@ use crate::model::Action;
 pub(super) fn emit(names: &Names<'_>) -> TokenStream {
     let model = names.model;
     let mut out = TokenStream::new();
-    for index in 0..model.states.len() {
-        out.extend(state_struct(names, index));
+    if model.typestate {
+        for index in 0..model.states.len() {
+            out.extend(state_struct(names, index));
+        }
     }
     for cell in &model.cells {
         if let Action::Move(targets) = &cell.action
@@ -36,10 +38,18 @@ fn state_struct(names: &Names<'_>, index: usize) -> TokenStream {
     let machine = &model.ident;
     let machine_ty = &names.machine_ty;
     let variant = &state.ident;
-    let mut doc = format!(
-        "[`{machine}`] in state `{variant}`, as a type: only the messages `{variant}` handles \
-         compile on its `send`.\n"
-    );
+    let mut doc = if model.typestate {
+        format!(
+            "[`{machine}`] in state `{variant}`, as a type: only the messages `{variant}` handles \
+             compile on its `send`.\n"
+        )
+    } else {
+        format!(
+            "[`{machine}`] in state `{variant}`, as a type: what a handler returns to move there \
+             (`.into()`). `#[machine(typestate)]` adds a `send` that takes only the messages \
+             `{variant}` handles.\n"
+        )
+    };
     for line in &state.docs {
         doc.push('\n');
         doc.push_str(line.strip_prefix(' ').unwrap_or(line));
@@ -77,27 +87,34 @@ fn state_struct(names: &Names<'_>, index: usize) -> TokenStream {
         }
     });
     let derives = derives(names);
+    // Moving between the typed and the dynamic machine only matters with the typestate API; the
+    // dispatch destructures state structs itself.
+    let conversions = model.typestate.then(|| {
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics ::core::convert::From<#name #args> for #machine_ty #where_clause {
+                #[inline]
+                fn from(state: #name #args) -> Self {
+                    #from_body
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics ::core::convert::TryFrom<#machine_ty> for #name #args #where_clause {
+                type Error = #machine_ty;
+                #[inline]
+                fn try_from(machine: #machine_ty) -> ::lockstep::__private::Result<Self, #machine_ty> {
+                    #try_from_body
+                }
+            }
+        }
+    });
     quote! {
         #[doc = #doc]
         #derives
         #struct_def
 
-        #[automatically_derived]
-        impl #impl_generics ::lockstep::__private::core::convert::From<#name #args> for #machine_ty #where_clause {
-            #[inline]
-            fn from(state: #name #args) -> Self {
-                #from_body
-            }
-        }
-
-        #[automatically_derived]
-        impl #impl_generics ::lockstep::__private::core::convert::TryFrom<#machine_ty> for #name #args #where_clause {
-            type Error = #machine_ty;
-            #[inline]
-            fn try_from(machine: #machine_ty) -> ::lockstep::__private::Result<Self, #machine_ty> {
-                #try_from_body
-            }
-        }
+        #conversions
     }
 }
 
@@ -106,47 +123,25 @@ fn cell_enum(names: &Names<'_>, state: usize, message: usize, targets: &[usize])
     let vis = &model.vis;
     let name = names.cell_enum(state, message);
     let decl = &names.decl_generics;
-    let impl_generics = &names.impl_generics;
-    let args = &names.ty_args;
     let where_clause = &names.where_clause;
     let variants = targets.iter().map(|&t| {
         let variant = &model.states[t].ident;
-        let ty = names.state_struct(t);
-        quote!(#variant(#ty #args))
-    });
-    let conversions = targets.iter().map(|&t| {
-        let variant = &model.states[t].ident;
-        let ty = names.state_struct(t);
-        quote! {
-            #[automatically_derived]
-            impl #impl_generics ::lockstep::__private::core::convert::From<#ty #args> for #name #args #where_clause {
-                #[inline]
-                fn from(state: #ty #args) -> Self {
-                    Self::#variant(state)
-                }
-            }
-
-            #[automatically_derived]
-            impl #impl_generics ::lockstep::Target<#name #args> for #ty #args #where_clause {
-                #[inline]
-                fn into_cell(self) -> #name #args {
-                    #name::#variant(self)
-                }
-            }
+        match &model.states[t].data {
+            Some(ty) => quote!(#variant(#ty)),
+            None => quote!(#variant),
         }
     });
-    let into_machine = targets.iter().map(|&t| {
-        let variant = &model.states[t].ident;
-        quote!(#name::#variant(state) => ::lockstep::__private::core::convert::From::from(state),)
+    // A generic machine's parameters may appear in no target's data.
+    let phantom = names.phantom.as_ref().map(|phantom| {
+        quote!(#[doc(hidden)] __Phantom(#phantom, ::core::convert::Infallible),)
     });
-    let machine_ty = &names.machine_ty;
     let target_list: Vec<String> = targets
         .iter()
         .map(|&t| format!("`{}`", model.states[t].ident))
         .collect();
     let doc = format!(
-        "Where `{}` goes on [`{}`]({}): one of {}, the targets its cell declares. Build it with \
-         `.into()` from a target's state struct.",
+        "Where `{}` goes on [`{}`]({}): one of {}, the targets its cell declares, each with that \
+         state's data.",
         model.states[state].ident,
         model.messages[message].name,
         model.messages[message].link,
@@ -158,18 +153,7 @@ fn cell_enum(names: &Names<'_>, state: usize, message: usize, targets: &[usize])
         #derives
         #vis enum #name #decl #where_clause {
             #(#[allow(missing_docs)] #variants,)*
-        }
-
-        #(#conversions)*
-
-        #[automatically_derived]
-        impl #impl_generics ::lockstep::__private::core::convert::From<#name #args> for #machine_ty #where_clause {
-            #[inline]
-            fn from(next: #name #args) -> Self {
-                match next {
-                    #(#into_machine)*
-                }
-            }
+            #phantom
         }
     }
 }
