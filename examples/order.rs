@@ -156,7 +156,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     assert_eq!(shop.revenue, 4_200);
 
-    println!("\n{}", Order::TABLE);
+    println!("\n{}", lockstep::table::<Order>());
     println!("{}", Order::MERMAID);
     Ok(())
 }

@@ -94,7 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _: Turnstile = locked.into();
     println!("typestate refund: {cents} cents");
 
-    println!("\n{}", Turnstile::TABLE);
+    println!("\n{}", lockstep::table::<Turnstile>());
     println!("{}", Turnstile::MERMAID);
     Ok(())
 }

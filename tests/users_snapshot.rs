@@ -10,8 +10,7 @@ fn order_machine_expansion() {
         "pub trait OrderHandlers",
         "impl ::lockstep::Machine for Order",
         "impl ::lockstep::Accepts<Refund> for Order",
-        "pub struct OrderPaid(pub Payment);",
-        "impl ::lockstep::Transition<Ship> for OrderPaid",
+        "pub enum OrderInput",
         "pub const MERMAID: &'static str",
     ] {
         assert!(expansion.contains(item), "missing `{item}`");

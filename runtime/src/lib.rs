@@ -60,6 +60,8 @@ mod outcome;
 mod typestate;
 
 #[cfg(feature = "alloc")]
+mod describe;
+#[cfg(feature = "alloc")]
 mod driver;
 
 #[cfg(feature = "check")]
@@ -70,12 +72,15 @@ pub mod check;
 pub mod __private;
 
 pub use machine::{
-    Accepts, Bare, Carrier, Cell, CellKind, Machine, MessageId, StateId, StateInfo, Visit,
+    Accepts, Bare, Carrier, Cell, CellKind, Cells, Machine, MessageId, StateId, StateInfo, Targets,
+    Visit,
 };
 pub use message::{Message, Reply, Tell, WithReply};
 pub use outcome::{Outcome, Reason, Rejected};
 pub use typestate::Transition;
 
+#[cfg(feature = "alloc")]
+pub use describe::table;
 #[cfg(feature = "alloc")]
 pub use driver::{DEFAULT_DEFER_CAPACITY, Driver, Posted};
 

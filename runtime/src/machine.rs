@@ -43,7 +43,7 @@ pub enum CellKind {
     Reject,
 }
 
-/// One declared cell of the matrix.
+/// One declared cell of the matrix, from [`Machine::cells`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Cell {
     /// The state that declares it.
@@ -53,7 +53,62 @@ pub struct Cell {
     /// What it does.
     pub kind: CellKind,
     /// The states a [`CellKind::Move`] may go to (empty for the other kinds).
-    pub targets: &'static [StateId],
+    pub targets: Targets,
+}
+
+/// The target states of a [`Cell`], in declared order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Targets(&'static [u8]);
+
+impl Iterator for Targets {
+    type Item = StateId;
+
+    fn next(&mut self) -> Option<StateId> {
+        let (&[lo, hi], rest) = self.0.split_first_chunk::<2>()?;
+        self.0 = rest;
+        Some(StateId(u16::from_le_bytes([lo, hi])))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.0.len() / 2, Some(self.0.len() / 2))
+    }
+}
+
+impl ExactSizeIterator for Targets {}
+
+/// Every declared cell of a machine, decoded from [`Machine::CELL_TABLE`].
+#[derive(Debug, Clone)]
+pub struct Cells(&'static [u8]);
+
+impl Cells {
+    /// The cells of a table in [`Machine::CELL_TABLE`]'s format.
+    #[must_use]
+    pub const fn new(table: &'static [u8]) -> Self {
+        Cells(table)
+    }
+}
+
+impl Iterator for Cells {
+    type Item = Cell;
+
+    fn next(&mut self) -> Option<Cell> {
+        let (&[s0, s1, m0, m1, kind, count], rest) = self.0.split_first_chunk::<6>()?;
+        let (targets, rest) = rest.split_at_checked(usize::from(count) * 2)?;
+        self.0 = rest;
+        let kind = match kind {
+            0 => CellKind::Move,
+            1 => CellKind::Stay,
+            2 => CellKind::Discard,
+            3 => CellKind::Defer,
+            _ => CellKind::Reject,
+        };
+        Some(Cell {
+            state: StateId(u16::from_le_bytes([s0, s1])),
+            message: MessageId(u16::from_le_bytes([m0, m1])),
+            kind,
+            targets: Targets(targets),
+        })
+    }
 }
 
 /// The static description of one state.
@@ -90,13 +145,23 @@ pub trait Machine: Sized {
     const STATES: &'static [StateInfo];
     /// Every message type some state mentions, in order of first mention.
     const MESSAGES: &'static [&'static str];
-    /// Every declared cell (undeclared cells reject).
-    const CELLS: &'static [Cell];
+    /// Every declared cell, encoded: per cell the state and the message (`u16`, little endian),
+    /// the kind (0 move, 1 stay, 2 discard, 3 defer), the number of targets (`u8`) and the targets
+    /// (`u16` each). One byte-string literal instead of a thousand struct expressions keeps large
+    /// machines cheap to compile; read it with [`cells`](Machine::cells).
+    #[doc(hidden)]
+    const CELL_TABLE: &'static [u8];
     /// The `#[initial]` state.
     const INITIAL: StateId;
 
     /// The state the machine is in.
     fn state(&self) -> StateId;
+
+    /// Every declared cell, in declaration order (undeclared cells reject).
+    #[must_use]
+    fn cells() -> Cells {
+        Cells(Self::CELL_TABLE)
+    }
 
     /// The name of the state the machine is in.
     fn state_name(&self) -> &'static str {

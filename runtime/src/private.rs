@@ -89,7 +89,10 @@ pub const fn deferred<M: crate::Message>(state: u16, message: M) -> crate::Outco
 
 /// `Outcome::Rejected` in the machine's current state.
 #[inline(always)]
-pub fn reject<Mc: crate::Machine, M: crate::Message>(machine: Mc, message: M) -> (Mc, crate::Outcome<M>) {
+pub fn reject<Mc: crate::Machine, M: crate::Message>(
+    machine: Mc,
+    message: M,
+) -> (Mc, crate::Outcome<M>) {
     let state = machine.state();
     (machine, crate::Outcome::Rejected { state, message })
 }
@@ -104,20 +107,4 @@ pub fn split<M: crate::Message, T>(with: M::WithReply<T>) -> (T, M::Reply) {
 #[inline(always)]
 pub fn join<M: crate::Message, T>(value: T, reply: M::Reply) -> M::WithReply<T> {
     M::join_reply(value, reply)
-}
-
-/// One entry of `Machine::CELLS`.
-#[must_use]
-pub const fn cell(
-    state: u16,
-    message: u16,
-    kind: crate::CellKind,
-    targets: &'static [crate::StateId],
-) -> crate::Cell {
-    crate::Cell {
-        state: crate::StateId(state),
-        message: crate::MessageId(message),
-        kind,
-        targets,
-    }
 }

@@ -548,7 +548,7 @@ mod tests {
         // The items the user's code names are still there.
         assert!(out.contains("trait TurnstileHandlers"));
         assert!(out.contains("fn locked_on_coin"));
-        assert!(out.contains("struct TurnstileUnlocked"));
+        assert!(out.contains("enum TurnstileInput"));
         // Garbage in: errors out, no panic.
         for input in [
             quote!(),

@@ -58,3 +58,57 @@ pub fn expand_message(input: TokenStream) -> TokenStream {
     out.extend(errors.into_compile_errors());
     out
 }
+
+#[cfg(test)]
+mod zz_timing {
+    #[test]
+    fn stages() {
+        let Ok(src) = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../target/lockstep-bench-compile/machine-lockstep/src/lib.rs"
+        )) else {
+            return;
+        };
+        let file = syn::parse_file(&src).unwrap();
+        for item in file.items {
+            if let syn::Item::Enum(e) = item {
+                if e.ident != "Big" {
+                    continue;
+                }
+                let ts = quote::ToTokens::to_token_stream(&e);
+                for _ in 0..2 {
+                    let t = std::time::Instant::now();
+                    let mut errors = crate::errors::Errors::default();
+                    let spec = crate::parse::machine(ts.clone(), &mut errors).unwrap();
+                    let t1 = t.elapsed();
+                    let model = crate::model::Model::build(&spec, &mut errors);
+                    let t2 = t.elapsed();
+                    crate::check::run(&model, &mut errors);
+                    let t3 = t.elapsed();
+                    let names = crate::emit::Names::new(&model);
+                    let mut times = vec![];
+                    let s = std::time::Instant::now();
+                    let _ = crate::emit::handlers_emit(&names);
+                    times.push(("handlers", s.elapsed()));
+                    let s = std::time::Instant::now();
+                    let _ = crate::emit::states_emit(&names);
+                    times.push(("states", s.elapsed()));
+                    let s = std::time::Instant::now();
+                    let _ = crate::emit::machine_emit(&names);
+                    times.push(("machine", s.elapsed()));
+                    let s = std::time::Instant::now();
+                    let _ = crate::emit::dispatch_emit(&names);
+                    times.push(("dispatch", s.elapsed()));
+                    let s = std::time::Instant::now();
+                    let _ = crate::emit::docs_emit(&names);
+                    times.push(("docs", s.elapsed()));
+                    println!(
+                        "parse {t1:?} model {:?} check {:?} emit {times:?}",
+                        t2 - t1,
+                        t3 - t2
+                    );
+                }
+            }
+        }
+    }
+}

@@ -31,8 +31,9 @@ pub(crate) struct Model {
     /// Some cell was left out or read with a guess (already reported): the graph may lack moves the
     /// user meant, so reachability and `exhaustive` are not judged (they would report follow-ons).
     pub incomplete: bool,
-    /// (state, message) → index into `cells`: the docs table asks for every one of S × M cells.
-    lookup: HashMap<(usize, usize), usize>,
+    /// (state × messages + message) → index into `cells`, `u32::MAX` where undeclared: the docs
+    /// table asks for every one of S × M cells.
+    lookup: Vec<u32>,
 }
 
 pub(crate) struct State {
@@ -41,6 +42,8 @@ pub(crate) struct State {
     pub data: Option<Type>,
     pub initial: Option<Span>,
     pub terminal: Option<Span>,
+    /// The variant's name as text (asking an `Ident` for it crosses the proc-macro bridge).
+    pub name: String,
     pub snake: String,
 }
 
@@ -48,6 +51,8 @@ pub(crate) struct MessageRef {
     pub ty: TypePath,
     /// The last path segment, e.g. `Coin`: the `Input` variant and the handler-name part.
     pub name: Ident,
+    /// `name` as text.
+    pub text: String,
     /// The path without generic arguments, for intra-doc links.
     pub link: String,
     pub snake: String,
@@ -91,6 +96,7 @@ impl Model {
                 data: s.data.clone(),
                 initial: s.initial,
                 terminal: s.terminal,
+                name: s.ident.to_string(),
                 snake: snake(&s.ident.to_string()),
             })
             .collect();
@@ -110,7 +116,7 @@ impl Model {
             states,
             messages: Vec::new(),
             cells: Vec::new(),
-            lookup: HashMap::new(),
+            lookup: Vec::new(),
         };
         let mut keys = Keys::default();
         for (state, state_spec) in spec.states.iter().enumerate() {
@@ -126,7 +132,11 @@ impl Model {
                 model.add_cell(state, message, action, cell, &mut keys, errors);
             }
         }
-        model.lookup = keys.cells;
+        let width = model.messages.len();
+        model.lookup = vec![u32::MAX; model.states.len() * width];
+        for (&(state, message), &index) in &keys.cells {
+            model.lookup[state * width + message] = u32::try_from(index).unwrap_or(u32::MAX);
+        }
         model
     }
 
@@ -172,6 +182,7 @@ impl Model {
         self.messages.push(MessageRef {
             ty: ty.clone(),
             snake: snake(&name.to_string()),
+            text: name.to_string(),
             link: format!("{leading}{}", segments.join("::")),
             name,
         });
@@ -290,7 +301,8 @@ impl Model {
 
     /// The cell of (state, message), if declared.
     pub fn cell(&self, state: usize, message: usize) -> Option<&Cell> {
-        self.lookup.get(&(state, message)).map(|&i| &self.cells[i])
+        let index = *self.lookup.get(state * self.messages.len() + message)?;
+        self.cells.get(usize::try_from(index).ok()?)
     }
 
     /// The declared cells of one message, in state order.

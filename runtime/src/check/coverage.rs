@@ -46,7 +46,7 @@ impl Coverage {
     pub(crate) fn new<Mc: Machine>() -> Self {
         let width = Mc::MESSAGES.len();
         let mut kinds = vec![CellKind::Reject; Mc::STATES.len() * width];
-        for cell in Mc::CELLS {
+        for cell in Mc::cells() {
             kinds[cell.state.index() * width + cell.message.index()] = cell.kind;
         }
         Self {

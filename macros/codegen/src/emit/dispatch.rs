@@ -11,12 +11,13 @@ use super::Names;
 use crate::model::{Action, Cell};
 
 pub(super) fn emit(names: &Names<'_>) -> TokenStream {
+    let texts = Texts::new(names);
     (0..names.model.messages.len())
-        .map(|message| accepts(names, message))
+        .map(|message| accepts(names, &texts, message))
         .collect()
 }
 
-fn accepts(names: &Names<'_>, message: usize) -> TokenStream {
+fn accepts(names: &Names<'_>, texts: &Texts, message: usize) -> TokenStream {
     let model = names.model;
     let ty = &model.messages[message].ty;
     let index = u16::try_from(message).unwrap_or(u16::MAX);
@@ -35,11 +36,10 @@ fn accepts(names: &Names<'_>, message: usize) -> TokenStream {
     // user's `#[discard(..)]`, are built as spanned tokens.
     let mut text = String::new();
     let mut spanned = TokenStream::new();
-    let texts = Texts::new(names);
     for cell in &cells {
         match &cell.action {
             Action::Discard => spanned.extend(discard_arm(names, cell)),
-            _ => arm(names, &texts, cell, &mut text),
+            _ => arm(names, texts, cell, &mut text),
         }
     }
     let catch_all = (cells.len() < model.states.len())
@@ -114,11 +114,11 @@ impl Texts {
 fn arm(names: &Names<'_>, texts: &Texts, cell: &Cell, out: &mut String) {
     let model = names.model;
     let state = &model.states[cell.state];
-    let variant = state.ident.to_string();
+    let variant = &state.name;
     let has_data = state.data.is_some();
     let message = &texts.messages[cell.message];
     let handlers = &texts.handlers;
-    let handler = model.handler_name(cell);
+    let handler = format!("{}_on_{}", state.snake, model.messages[cell.message].snake);
     let from = cell.state;
     let bind = if has_data { "(state)" } else { "" };
     let arg = if has_data { "state, " } else { "" };
@@ -132,28 +132,37 @@ fn arm(names: &Names<'_>, texts: &Texts, cell: &Cell, out: &mut String) {
                         out,
                         "Self::{variant}{bind} => {{ let (data, reply) = __lockstep::split::<{message}, _>({call}); \
                          (Self::{}(data), __lockstep::moved({from}, {to}, reply)) }}",
-                        target.ident
+                        target.name
                     )
                 } else {
                     write!(
                         out,
                         "Self::{variant}{bind} => (Self::{}, __lockstep::moved({from}, {to}, {call})),",
-                        target.ident
+                        target.name
                     )
                 }
             } else {
-                let cell_enum = names.cell_enum(cell.state, cell.message);
+                let cell_enum = format!(
+                    "{}{variant}On{}",
+                    model.ident, model.messages[cell.message].text
+                );
                 let mut branches = String::new();
                 for &t in targets {
-                    let target = &model.states[t].ident;
+                    let target = &model.states[t].name;
                     let _ = if model.states[t].data.is_some() {
-                        write!(branches, "{cell_enum}::{target}(data) => (Self::{target}(data), {t}),")
+                        write!(
+                            branches,
+                            "{cell_enum}::{target}(data) => (Self::{target}(data), {t}),"
+                        )
                     } else {
                         write!(branches, "{cell_enum}::{target} => (Self::{target}, {t}),")
                     };
                 }
                 if names.phantom.is_some() {
-                    let _ = write!(branches, "{cell_enum}::__Phantom(_, never) => match never {{}},");
+                    let _ = write!(
+                        branches,
+                        "{cell_enum}::__Phantom(_, never) => match never {{}},"
+                    );
                 }
                 write!(
                     out,

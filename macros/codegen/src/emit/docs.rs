@@ -20,7 +20,6 @@ pub(super) fn emit(names: &Names<'_>) -> TokenStream {
     let doc = page(model);
     let mermaid = mermaid(model);
     let dot = dot(model);
-    let table = table(model);
     quote! {
         #[doc = #doc]
         #[automatically_derived]
@@ -29,8 +28,6 @@ pub(super) fn emit(names: &Names<'_>) -> TokenStream {
             pub const MERMAID: &'static str = #mermaid;
             /// The state diagram in Graphviz DOT syntax.
             pub const DOT: &'static str = #dot;
-            /// The state × message table in Markdown.
-            pub const TABLE: &'static str = #table;
         }
     }
 }
@@ -40,7 +37,7 @@ fn cell_text(model: &Model, state: usize, message: usize) -> String {
         Some(Action::Move(targets)) => {
             let names: Vec<String> = targets
                 .iter()
-                .map(|&t| model.states[t].ident.to_string())
+                .map(|&t| model.states[t].name.to_string())
                 .collect();
             format!("→ {}", names.join(" \\| "))
         }
@@ -53,7 +50,7 @@ fn cell_text(model: &Model, state: usize, message: usize) -> String {
 
 fn state_label(model: &Model, index: usize) -> String {
     let state = &model.states[index];
-    let mut label = format!("`{}`", state.ident);
+    let mut label = format!("`{}`", state.name);
     if index == model.initial {
         label.push_str(" (initial)");
     }
@@ -61,11 +58,6 @@ fn state_label(model: &Model, index: usize) -> String {
         label.push_str(" (terminal)");
     }
     label
-}
-
-/// The Markdown table, with messages as plain names (for the `TABLE` constant).
-fn table(model: &Model) -> String {
-    table_with(model, |m| format!("`{}`", model.messages[m].name))
 }
 
 fn table_with(model: &Model, header: impl Fn(usize) -> String) -> String {
@@ -87,18 +79,35 @@ fn table_with(model: &Model, header: impl Fn(usize) -> String) -> String {
     out
 }
 
+/// Up to this many state × message cells, the rustdoc page shows the whole table (24 × 24).
+const TABLE_CELLS: usize = 576;
+
 fn page(model: &Model) -> String {
     let link = |m: usize| {
         let message = &model.messages[m];
-        format!("[`{}`]({})", message.name, message.link)
+        format!("[`{}`]({})", message.text, message.link)
     };
     let mut doc = format!(
         "# State machine\n\n`{}` is a state machine (`#[derive(Machine)]`): every state × message \
-         cell below is decided. A message a state does not accept is rejected with the message handed \
+         cell is decided. A message a state does not accept is rejected with the message handed \
          back.\n\n",
         model.ident
     );
-    doc.push_str(&table_with(model, link));
+    if model.states.len() * model.messages.len() <= TABLE_CELLS {
+        doc.push_str(&table_with(model, link));
+    } else {
+        // Past a few hundred cells a table is unreadable on the page, and its text is carried by
+        // every build; the states below list every declared cell, and the rest reject.
+        let _ = writeln!(
+            doc,
+            "With {} states × {} messages, the full table is not on this page: \
+             `lockstep::table::<{}>()` builds it. Each state below lists its cells; every other \
+             cell rejects.",
+            model.states.len(),
+            model.messages.len(),
+            model.ident
+        );
+    }
     doc.push_str("\n## States\n");
     for (s, state) in model.states.iter().enumerate() {
         let _ = write!(doc, "\n### {}\n", state_label(model, s));
@@ -137,7 +146,7 @@ fn page(model: &Model) -> String {
 fn edges(model: &Model) -> BTreeMap<(usize, usize), Vec<String>> {
     let mut edges: BTreeMap<(usize, usize), Vec<String>> = BTreeMap::new();
     for cell in &model.cells {
-        let name = model.messages[cell.message].name.to_string();
+        let name = model.messages[cell.message].text.clone();
         match &cell.action {
             Action::Move(targets) => {
                 for &t in targets {
@@ -156,18 +165,18 @@ fn edges(model: &Model) -> BTreeMap<(usize, usize), Vec<String>> {
 
 fn mermaid(model: &Model) -> String {
     let mut out = String::from("stateDiagram-v2\n");
-    let _ = writeln!(out, "    [*] --> {}", model.states[model.initial].ident);
+    let _ = writeln!(out, "    [*] --> {}", model.states[model.initial].name);
     for ((from, to), labels) in edges(model) {
         let _ = writeln!(
             out,
             "    {} --> {}: {}",
-            model.states[from].ident,
-            model.states[to].ident,
+            model.states[from].name,
+            model.states[to].name,
             labels.join(", ")
         );
     }
     for state in model.states.iter().filter(|s| s.terminal.is_some()) {
-        let _ = writeln!(out, "    {} --> [*]", state.ident);
+        let _ = writeln!(out, "    {} --> [*]", state.name);
     }
     out
 }
@@ -177,16 +186,16 @@ fn dot(model: &Model) -> String {
         "digraph {} {{\n    rankdir=LR;\n    node [shape=box, style=rounded];\n    __start [shape=point];\n",
         model.ident
     );
-    let _ = writeln!(out, "    __start -> {};", model.states[model.initial].ident);
+    let _ = writeln!(out, "    __start -> {};", model.states[model.initial].name);
     for state in model.states.iter().filter(|s| s.terminal.is_some()) {
-        let _ = writeln!(out, "    {} [peripheries=2];", state.ident);
+        let _ = writeln!(out, "    {} [peripheries=2];", state.name);
     }
     for ((from, to), labels) in edges(model) {
         let _ = writeln!(
             out,
             "    {} -> {} [label=\"{}\"];",
-            model.states[from].ident,
-            model.states[to].ident,
+            model.states[from].name,
+            model.states[to].name,
             labels.join(", ")
         );
     }

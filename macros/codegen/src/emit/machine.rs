@@ -1,8 +1,10 @@
 //! The `Machine` impl (the static description every driver, doc and checker reads) and the
 //! `Input` enum that carries any of the machine's messages through one queue.
 
+use std::fmt::Write as _;
+
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 
 use super::Names;
 use super::dispatch::input_args;
@@ -33,7 +35,9 @@ fn input_enum(names: &Names<'_>) -> TokenStream {
         (Some(phantom), true) => {
             Some(quote!((#phantom, ::lockstep::__private::PhantomData<fn() -> __LockstepC>)))
         }
-        (None, true) => Some(quote!(::lockstep::__private::PhantomData<fn() -> __LockstepC>)),
+        (None, true) => Some(quote!(
+            ::lockstep::__private::PhantomData<fn() -> __LockstepC>
+        )),
         (None, false) => None,
     };
     let phantom_variant = carried.map(|carried| {
@@ -203,27 +207,44 @@ fn machine_impl(names: &Names<'_>) -> TokenStream {
     let initial = Names::state_id(model.initial);
 
     let tables = tables(model);
-    let state_arms = (0..model.states.len()).map(|i| {
-        let pattern = names.variant_any(i);
-        let id = Names::state_id(i);
-        quote!(#pattern => #id,)
-    });
-    let state_body = names.body(&quote!(match self { #(#state_arms)* }));
-    let route_arms = model.messages.iter().map(|m| {
-        let (variant, ty) = (&m.name, &m.ty);
-        quote!(#input::#variant(item) => ::lockstep::Visit::<Self, __LockstepC>::visit::<#ty>(visitor, item),)
-    });
-    let id_arms = model.messages.iter().enumerate().map(|(i, m)| {
-        let variant = &m.name;
-        let i = u16::try_from(i).unwrap_or(u16::MAX);
-        quote!(#input::#variant(_) => ::lockstep::MessageId(#i),)
-    });
-    let phantom_route =
-        has_phantom(names).then(|| quote!(#input::__Phantom(_, never) => match never {},));
-    let phantom_id =
-        has_phantom(names).then(|| quote!(#input::__Phantom(_, never) => match *never {},));
-    let route_body = quote!(match input { #(#route_arms)* #phantom_route });
-    let id_body = quote!(match input { #(#id_arms)* #phantom_id });
+    // One arm per state and two per message: written as text and lexed once (see `super::lex`).
+    let input_name = input.to_string();
+    let mut state_arms = String::new();
+    for (i, state) in model.states.iter().enumerate() {
+        let any = if state.data.is_some() { "(..)" } else { "" };
+        let _ = write!(
+            state_arms,
+            "Self::{}{any} => ::lockstep::StateId({i}),",
+            state.name
+        );
+    }
+    let state_body = names.body(&super::lex(&format!("match self {{ {state_arms} }}")));
+    let mut route_arms = String::new();
+    let mut id_arms = String::new();
+    for (i, m) in model.messages.iter().enumerate() {
+        let ty = m.ty.to_token_stream().to_string();
+        let variant = &m.text;
+        let _ = write!(
+            route_arms,
+            "{input_name}::{variant}(item) => ::lockstep::Visit::<Self, __LockstepC>::visit::<{ty}>(visitor, item),"
+        );
+        let _ = write!(
+            id_arms,
+            "{input_name}::{variant}(_) => ::lockstep::MessageId({i}),"
+        );
+    }
+    if has_phantom(names) {
+        let _ = write!(
+            route_arms,
+            "{input_name}::__Phantom(_, never) => match never {{}},"
+        );
+        let _ = write!(
+            id_arms,
+            "{input_name}::__Phantom(_, never) => match *never {{}},"
+        );
+    }
+    let route_body = super::lex(&format!("match input {{ {route_arms} }}"));
+    let id_body = super::lex(&format!("match input {{ {id_arms} }}"));
     let input_ty = quote!(#input #args);
 
     quote! {
@@ -256,44 +277,58 @@ fn machine_impl(names: &Names<'_>) -> TokenStream {
 
 /// `STATES`, `MESSAGES` and `CELLS`: the matrix as data, for drivers, errors, docs and coverage.
 fn tables(model: &crate::model::Model) -> TokenStream {
-    let states = model.states.iter().enumerate().map(|(index, s)| {
-        let name = s.ident.to_string();
+    // Text, lexed once: one entry per state and per declared cell (see `super::lex`). String
+    // literals are written with `{:?}`, which escapes them as Rust source.
+    let mut out = String::from("const STATES: &'static [::lockstep::StateInfo] = &[");
+    for (index, s) in model.states.iter().enumerate() {
         let doc = s
             .docs
             .iter()
             .map(|l| l.trim())
             .find(|l| !l.is_empty())
-            .unwrap_or("")
-            .to_owned();
-        let terminal = s.terminal.is_some();
-        let accepted = model
-            .cells_of_state(index)
-            .filter(|c| matches!(c.action, Action::Move(_) | Action::Stay))
-            .map(|c| model.messages[c.message].name.to_string());
-        quote! {
-            ::lockstep::StateInfo { name: #name, doc: #doc, is_terminal: #terminal, accepted: &[#(#accepted),*] }
+            .unwrap_or("");
+        let _ = write!(
+            out,
+            "::lockstep::StateInfo {{ name: {:?}, doc: {doc:?}, is_terminal: {}, accepted: &[",
+            s.name,
+            s.terminal.is_some()
+        );
+        for c in model.cells_of_state(index) {
+            if matches!(c.action, Action::Move(_) | Action::Stay) {
+                let _ = write!(out, "{:?},", model.messages[c.message].text);
+            }
         }
-    });
-    let messages = model.messages.iter().map(|m| m.name.to_string());
-    // Compact constructors under a short alias: the table has one entry per declared cell.
-    let lit = |i: usize| proc_macro2::Literal::u16_unsuffixed(u16::try_from(i).unwrap_or(u16::MAX));
-    let cells = model.cells.iter().map(|c| {
-        let (state, message) = (lit(c.state), lit(c.message));
-        let (kind, targets) = match &c.action {
-            Action::Move(t) => (quote!(Move), t.clone()),
-            Action::Stay => (quote!(Stay), Vec::new()),
-            Action::Discard => (quote!(Discard), Vec::new()),
-            Action::Defer => (quote!(Defer), Vec::new()),
-        };
-        let targets = targets.into_iter().map(lit);
-        quote!(l::cell(#state, #message, K::#kind, &[#(S(#targets)),*]))
-    });
-    quote! {
-        const STATES: &'static [::lockstep::StateInfo] = &[#(#states),*];
-        const MESSAGES: &'static [&'static str] = &[#(#messages),*];
-        const CELLS: &'static [::lockstep::Cell] = {
-            use ::lockstep::{CellKind as K, StateId as S, __private as l};
-            &[#(#cells),*]
-        };
+        out.push_str("] },");
     }
+    out.push_str("]; const MESSAGES: &'static [&'static str] = &[");
+    for m in &model.messages {
+        let _ = write!(out, "{:?},", m.text);
+    }
+    // Cells as one byte string (format in `Machine::CELL_TABLE`'s docs): a single token.
+    out.push_str("]; const CELL_TABLE: &'static [u8] = b\"");
+    let mut byte = |b: u8| {
+        let _ = write!(out, "\\x{b:02x}");
+    };
+    let wide = |i: usize| u16::try_from(i).unwrap_or(u16::MAX).to_le_bytes();
+    for c in &model.cells {
+        let (kind, targets): (u8, &[usize]) = match &c.action {
+            Action::Move(t) => (0, t),
+            Action::Stay => (1, &[]),
+            Action::Discard => (2, &[]),
+            Action::Defer => (3, &[]),
+        };
+        for b in wide(c.state).into_iter().chain(wide(c.message)) {
+            byte(b);
+        }
+        byte(kind);
+        byte(u8::try_from(targets.len()).unwrap_or(u8::MAX));
+        for &t in targets {
+            for b in wide(t) {
+                byte(b);
+            }
+        }
+    }
+    out.push_str("\";");
+
+    super::lex(&out)
 }

@@ -18,6 +18,8 @@ mod message;
 mod states;
 mod typestate;
 
+extern crate proc_macro;
+
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 use syn::{GenericParam, Generics};
@@ -51,7 +53,7 @@ pub(crate) struct Names<'a> {
 }
 
 impl<'a> Names<'a> {
-    fn new(model: &'a Model) -> Self {
+    pub(crate) fn new(model: &'a Model) -> Self {
         let generics = &model.generics;
         let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
         let ident = &model.ident;
@@ -165,8 +167,17 @@ impl<'a> Names<'a> {
 /// tokens one by one through the proc-macro bridge is the largest cost of a big machine's expansion.
 /// The text is ours, so it always lexes; if it ever does not, the failure is reported, not a panic.
 pub(crate) fn lex(text: &str) -> TokenStream {
+    // Inside a running proc macro, hand the text straight to the compiler's (optimised) lexer;
+    // `proc_macro2`'s own parse would first validate it with its lexer, compiled as unoptimised
+    // as this crate, which costs about as much as building the tokens one by one.
+    if proc_macro::is_available() {
+        if let Ok(tokens) = text.parse::<proc_macro::TokenStream>() {
+            return tokens.into();
+        }
+    }
     text.parse().unwrap_or_else(|error| {
-        let message = format!("lockstep generated code that does not lex (a bug, please report it): {error}");
+        let message =
+            format!("lockstep generated code that does not lex (a bug, please report it): {error}");
         quote!(::core::compile_error!(#message);)
     })
 }
@@ -211,4 +222,25 @@ pub(crate) fn machine(model: &Model, stub: bool) -> TokenStream {
     }
     out.extend(docs::emit(&names));
     out
+}
+
+#[cfg(test)]
+pub(crate) fn handlers_emit(n: &Names<'_>) -> TokenStream {
+    handlers::emit(n, false)
+}
+#[cfg(test)]
+pub(crate) fn states_emit(n: &Names<'_>) -> TokenStream {
+    states::emit(n)
+}
+#[cfg(test)]
+pub(crate) fn machine_emit(n: &Names<'_>) -> TokenStream {
+    machine::emit(n)
+}
+#[cfg(test)]
+pub(crate) fn dispatch_emit(n: &Names<'_>) -> TokenStream {
+    dispatch::emit(n)
+}
+#[cfg(test)]
+pub(crate) fn docs_emit(n: &Names<'_>) -> TokenStream {
+    docs::emit(n)
 }

@@ -132,9 +132,10 @@ fn cell_enum(names: &Names<'_>, state: usize, message: usize, targets: &[usize])
         }
     });
     // A generic machine's parameters may appear in no target's data.
-    let phantom = names.phantom.as_ref().map(|phantom| {
-        quote!(#[doc(hidden)] __Phantom(#phantom, ::core::convert::Infallible),)
-    });
+    let phantom = names
+        .phantom
+        .as_ref()
+        .map(|phantom| quote!(#[doc(hidden)] __Phantom(#phantom, ::core::convert::Infallible),));
     let target_list: Vec<String> = targets
         .iter()
         .map(|&t| format!("`{}`", model.states[t].ident))
