@@ -53,7 +53,7 @@ pub(crate) struct Names<'a> {
 }
 
 impl<'a> Names<'a> {
-    pub(crate) fn new(model: &'a Model) -> Self {
+    fn new(model: &'a Model) -> Self {
         let generics = &model.generics;
         let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
         let ident = &model.ident;
@@ -224,23 +224,3 @@ pub(crate) fn machine(model: &Model, stub: bool) -> TokenStream {
     out
 }
 
-#[cfg(test)]
-pub(crate) fn handlers_emit(n: &Names<'_>) -> TokenStream {
-    handlers::emit(n, false)
-}
-#[cfg(test)]
-pub(crate) fn states_emit(n: &Names<'_>) -> TokenStream {
-    states::emit(n)
-}
-#[cfg(test)]
-pub(crate) fn machine_emit(n: &Names<'_>) -> TokenStream {
-    machine::emit(n)
-}
-#[cfg(test)]
-pub(crate) fn dispatch_emit(n: &Names<'_>) -> TokenStream {
-    dispatch::emit(n)
-}
-#[cfg(test)]
-pub(crate) fn docs_emit(n: &Names<'_>) -> TokenStream {
-    docs::emit(n)
-}
