@@ -58,4 +58,3 @@ pub fn expand_message(input: TokenStream) -> TokenStream {
     out.extend(errors.into_compile_errors());
     out
 }
-

@@ -28,8 +28,8 @@ pub(crate) fn message(spec: &MessageSpec) -> TokenStream {
         Some(reply) => {
             let panic = format!(
                 "`{name}` replies with `{}`, so every handler of a cell that takes it must be \
-                 written (there is no default reply): write the method named in \
-                 `__provided_reply::<method<Context>>` in the note below",
+                 written: there is no default reply. Implement the handler methods whose message is \
+                 `{name}` (their docs say \"Provided\")",
                 quote!(#reply).to_string().replace(' ', "")
             );
             let span = syn::spanned::Spanned::span(reply);

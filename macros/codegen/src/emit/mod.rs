@@ -223,4 +223,3 @@ pub(crate) fn machine(model: &Model, stub: bool) -> TokenStream {
     out.extend(docs::emit(&names));
     out
 }
-
