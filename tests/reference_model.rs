@@ -73,7 +73,7 @@ impl Model {
     fn step(&mut self, msg: &Msg) -> Step {
         let state = std::mem::replace(&mut self.state, State::Closed);
         let (next, step) = match (state, msg) {
-            (State::Closed, Msg::Open) | (State::Jammed, Msg::Open) => {
+            (State::Closed | State::Jammed, Msg::Open) => {
                 (State::Opened(vec![]), Step::Reply("()".into(), true))
             }
             (State::Closed, Msg::Knock) => {
@@ -124,7 +124,7 @@ impl Model {
 
     fn deliver(&mut self, msg: Msg, via: Via) -> Seen {
         let state = self.state.name();
-        let seen = match (self.step(&msg), via) {
+        match (self.step(&msg), via) {
             (Step::Reply(reply, changed), Via::Send) => {
                 if changed {
                     self.replay();
@@ -145,8 +145,7 @@ impl Model {
                 Seen::Posted(Posted::Deferred)
             }
             (Step::Rejected, _) => Seen::Refused(Reason::NotAccepted, state, msg),
-        };
-        seen
+        }
     }
 }
 
@@ -157,6 +156,7 @@ fn refused<M>(r: lockstep::Rejected<M>, wrap: impl FnOnce(M) -> Msg) -> Seen {
     Seen::Refused(reason, state, wrap(r.message))
 }
 
+#[allow(clippy::needless_pass_by_value)] // mirrors `Model::deliver`, which consumes it
 fn drive(door: &mut Driver<Door>, house: &mut House, msg: Msg, via: Via) -> Seen {
     macro_rules! tell {
         ($m:expr, $wrap:expr) => {

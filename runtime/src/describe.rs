@@ -33,7 +33,8 @@ pub fn table<Mc: Machine>() -> String {
     let width = Mc::MESSAGES.len();
     let mut cells = alloc::vec![None; Mc::STATES.len() * width];
     for cell in Mc::cells() {
-        cells[cell.state.index() * width + cell.message.index()] = Some(cell);
+        let slot = cell.state.index() * width + cell.message.index();
+        cells[slot] = Some(cell);
     }
     let mut out = String::from("| state \\ message |");
     for message in Mc::MESSAGES {
@@ -53,7 +54,7 @@ pub fn table<Mc: Machine>() -> String {
         }
         out.push_str(" |");
         for cell in &cells[s * width..(s + 1) * width] {
-            match cell.map(|c| (c.kind, c.targets)) {
+            match cell.as_ref().map(|c| (c.kind, c.targets.clone())) {
                 Some((CellKind::Move, targets)) => {
                     out.push_str(" →");
                     for (i, t) in targets.enumerate() {

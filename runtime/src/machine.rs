@@ -44,7 +44,7 @@ pub enum CellKind {
 }
 
 /// One declared cell of the matrix, from [`Machine::cells`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cell {
     /// The state that declares it.
     pub state: StateId,
@@ -57,7 +57,7 @@ pub struct Cell {
 }
 
 /// The target states of a [`Cell`], in declared order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Targets(&'static [u8]);
 
 impl Iterator for Targets {

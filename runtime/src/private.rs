@@ -7,7 +7,7 @@ pub use core::result::Result::{self, Err, Ok};
 
 /// The reply of a discarded message: `()`. The bound is the check: only [`Tell`](crate::Tell) messages
 /// may be discarded, and the error is spanned on the user's `#[discard(..)]`.
-#[inline(always)]
+#[inline]
 #[must_use]
 pub fn discarded<M: crate::Tell>() -> M::Reply {}
 
@@ -40,7 +40,7 @@ impl<M: crate::Message, S: crate::Transition<M>> Sent<S> for M {
 
 /// The body of a provided handler method: drops the state's data and the message, and replies `()`
 /// (a message with a reply fails the build here instead, naming the message).
-#[inline(always)]
+#[inline]
 pub fn provided<H: ?Sized, M: crate::Message, S>(state: S, message: M) -> M::Reply {
     drop((state, message));
     M::__provided_reply::<H>()
@@ -50,7 +50,7 @@ pub fn provided<H: ?Sized, M: crate::Message, S>(state: S, message: M) -> M::Rep
 // the proc-macro bridge and rustc's parser pay per token on every build.
 
 /// `Outcome::Moved`.
-#[inline(always)]
+#[inline]
 pub const fn moved<M: crate::Message>(from: u16, to: u16, reply: M::Reply) -> crate::Outcome<M> {
     crate::Outcome::Moved {
         from: crate::StateId(from),
@@ -60,7 +60,7 @@ pub const fn moved<M: crate::Message>(from: u16, to: u16, reply: M::Reply) -> cr
 }
 
 /// `Outcome::Stayed`.
-#[inline(always)]
+#[inline]
 pub const fn stayed<M: crate::Message>(state: u16, reply: M::Reply) -> crate::Outcome<M> {
     crate::Outcome::Stayed {
         state: crate::StateId(state),
@@ -69,7 +69,7 @@ pub const fn stayed<M: crate::Message>(state: u16, reply: M::Reply) -> crate::Ou
 }
 
 /// `Outcome::Discarded`; the bound is the check that only `Tell` messages are discarded.
-#[inline(always)]
+#[inline]
 pub fn discard<M: crate::Tell>(state: u16, message: M) -> crate::Outcome<M> {
     drop(message);
     crate::Outcome::Discarded {
@@ -79,7 +79,7 @@ pub fn discard<M: crate::Tell>(state: u16, message: M) -> crate::Outcome<M> {
 }
 
 /// `Outcome::Deferred`.
-#[inline(always)]
+#[inline]
 pub const fn deferred<M: crate::Message>(state: u16, message: M) -> crate::Outcome<M> {
     crate::Outcome::Deferred {
         state: crate::StateId(state),
@@ -88,7 +88,7 @@ pub const fn deferred<M: crate::Message>(state: u16, message: M) -> crate::Outco
 }
 
 /// `Outcome::Rejected` in the machine's current state.
-#[inline(always)]
+#[inline]
 pub fn reject<Mc: crate::Machine, M: crate::Message>(
     machine: Mc,
     message: M,
@@ -98,13 +98,13 @@ pub fn reject<Mc: crate::Machine, M: crate::Message>(
 }
 
 /// `Message::split_reply`, with the message type named once.
-#[inline(always)]
+#[inline]
 pub fn split<M: crate::Message, T>(with: M::WithReply<T>) -> (T, M::Reply) {
     M::split_reply(with)
 }
 
 /// `Message::join_reply`, with the message type named once.
-#[inline(always)]
+#[inline]
 pub fn join<M: crate::Message, T>(value: T, reply: M::Reply) -> M::WithReply<T> {
     M::join_reply(value, reply)
 }

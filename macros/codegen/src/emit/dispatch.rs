@@ -124,20 +124,20 @@ fn arm(names: &Names<'_>, texts: &Texts, cell: &Cell, out: &mut String) {
     let arg = if has_data { "state, " } else { "" };
     let _ = match &cell.action {
         Action::Move(targets) => {
-            let call = format!("{handlers}::{handler}(context, {arg}message)");
+            let invoke = format!("{handlers}::{handler}(context, {arg}message)");
             if let [to] = targets.as_slice() {
                 let target = &model.states[*to];
                 if target.data.is_some() {
                     write!(
                         out,
-                        "Self::{variant}{bind} => {{ let (data, reply) = __lockstep::split::<{message}, _>({call}); \
+                        "Self::{variant}{bind} => {{ let (data, reply) = __lockstep::split::<{message}, _>({invoke}); \
                          (Self::{}(data), __lockstep::moved({from}, {to}, reply)) }}",
                         target.name
                     )
                 } else {
                     write!(
                         out,
-                        "Self::{variant}{bind} => (Self::{}, __lockstep::moved({from}, {to}, {call})),",
+                        "Self::{variant}{bind} => (Self::{}, __lockstep::moved({from}, {to}, {invoke})),",
                         target.name
                     )
                 }
@@ -166,7 +166,7 @@ fn arm(names: &Names<'_>, texts: &Texts, cell: &Cell, out: &mut String) {
                 }
                 write!(
                     out,
-                    "Self::{variant}{bind} => {{ let (next, reply) = __lockstep::split::<{message}, _>({call}); \
+                    "Self::{variant}{bind} => {{ let (next, reply) = __lockstep::split::<{message}, _>({invoke}); \
                      let (machine, to) = match next {{ {branches} }}; \
                      (machine, __lockstep::moved({from}, to, reply)) }}"
                 )

@@ -37,7 +37,7 @@ fn cell_text(model: &Model, state: usize, message: usize) -> String {
         Some(Action::Move(targets)) => {
             let names: Vec<String> = targets
                 .iter()
-                .map(|&t| model.states[t].name.to_string())
+                .map(|&t| model.states[t].name.clone())
                 .collect();
             format!("→ {}", names.join(" \\| "))
         }

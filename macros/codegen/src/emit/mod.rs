@@ -170,10 +170,10 @@ pub(crate) fn lex(text: &str) -> TokenStream {
     // Inside a running proc macro, hand the text straight to the compiler's (optimised) lexer;
     // `proc_macro2`'s own parse would first validate it with its lexer, compiled as unoptimised
     // as this crate, which costs about as much as building the tokens one by one.
-    if proc_macro::is_available() {
-        if let Ok(tokens) = text.parse::<proc_macro::TokenStream>() {
-            return tokens.into();
-        }
+    if proc_macro::is_available()
+        && let Ok(tokens) = text.parse::<proc_macro::TokenStream>()
+    {
+        return tokens.into();
     }
     text.parse().unwrap_or_else(|error| {
         let message =

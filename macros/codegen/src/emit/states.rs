@@ -126,9 +126,10 @@ fn cell_enum(names: &Names<'_>, state: usize, message: usize, targets: &[usize])
     let where_clause = &names.where_clause;
     let variants = targets.iter().map(|&t| {
         let variant = &model.states[t].ident;
-        match &model.states[t].data {
-            Some(ty) => quote!(#variant(#ty)),
-            None => quote!(#variant),
+        if let Some(ty) = &model.states[t].data {
+            quote!(#variant(#ty))
+        } else {
+            quote!(#variant)
         }
     });
     // A generic machine's parameters may appear in no target's data.
