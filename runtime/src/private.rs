@@ -108,3 +108,6 @@ pub fn split<M: crate::Message, T>(with: M::WithReply<T>) -> (T, M::Reply) {
 pub fn join<M: crate::Message, T>(value: T, reply: M::Reply) -> M::WithReply<T> {
     M::join_reply(value, reply)
 }
+
+/// What carrier `C` keeps for message `M`.
+pub type Of<C, M> = <C as crate::Carrier>::Of<M>;

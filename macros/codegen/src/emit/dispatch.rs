@@ -64,7 +64,7 @@ fn accepts(names: &Names<'_>, texts: &Texts, message: usize) -> TokenStream {
             }
 
             #[inline]
-            fn input<__LockstepC: ::lockstep::Carrier>(item: <__LockstepC as ::lockstep::Carrier>::Of<#ty>) -> #input #input_args {
+            fn input<__LockstepC: ::lockstep::Carrier>(item: ::lockstep::__private::Of<__LockstepC, #ty>) -> #input #input_args {
                 #input::#variant(item)
             }
         }

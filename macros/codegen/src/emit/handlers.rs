@@ -52,6 +52,17 @@ pub(super) fn emit(names: &Names<'_>, stub: bool) -> TokenStream {
         #[diagnostic::on_unimplemented(message = #message, note = #note)]
         #vis trait #handlers #decl #where_clause {
             #methods
+
+            /// The body of every provided method, in one place so each costs a few tokens.
+            #[doc(hidden)]
+            #[inline]
+            fn __lockstep_provided<__LockstepM: ::lockstep::Message, __LockstepS>(
+                &mut self,
+                state: __LockstepS,
+                message: __LockstepM,
+            ) -> ::lockstep::Reply<__LockstepM> {
+                ::lockstep::__private::provided::<Self, __LockstepM, __LockstepS>(state, message)
+            }
         }
     }
 }
@@ -130,10 +141,7 @@ fn method(names: &Names<'_>, texts: &Texts, cell: &Cell, name: &str, stub: bool,
     } else if provided {
         // One call, so each of hundreds of provided methods costs rustc a tiny body. The call is
         // generic over `Self`: a message with a reply fails the build only where this is used.
-        let _ = write!(
-            out,
-            "{{ ::lockstep::__private::provided::<Self, {message}, _>({state_arg}, message) }}"
-        );
+        let _ = write!(out, "{{ self.__lockstep_provided({state_arg}, message) }}");
     } else {
         out.push(';');
     }
