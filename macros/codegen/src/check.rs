@@ -234,6 +234,15 @@ fn sizes(model: &Model, errors: &mut Errors) {
             "a machine has at most 65535 states and 65535 message types",
         );
     }
+    // The cell table stores a cell's target count in one byte.
+    for cell in &model.cells {
+        if matches!(&cell.action, Action::Move(t) if t.len() > usize::from(u8::MAX)) {
+            errors.at(
+                cell.keyword.span(),
+                "a cell lists at most 255 target states; split the decision over two messages",
+            );
+        }
+    }
 }
 
 #[cfg(test)]
