@@ -120,7 +120,10 @@ impl<Mc: Machine + 'static> Script<Mc> {
         M: Message + Clone + Debug + 'static,
         M::Reply: Debug,
     {
-        self.steps.push(Rc::new(Tell { message }));
+        self.steps.push(Rc::new(Plain {
+            message,
+            waits: false,
+        }));
         self
     }
 
@@ -238,8 +241,9 @@ where
 {
     fn from(ask: Ask<Mc, M>) -> Self {
         let mut script = ask.before;
-        script.steps.push(Rc::new(AskOnly {
+        script.steps.push(Rc::new(Plain {
             message: ask.message,
+            waits: true,
         }));
         script
     }
@@ -363,11 +367,14 @@ where
     )
 }
 
-struct Tell<M> {
+/// A message whose reply, if any, nothing depends on: a tell, or an ask without a continuation
+/// (which still makes its client wait for the reply).
+struct Plain<M> {
     message: M,
+    waits: bool,
 }
 
-impl<Mc, M> Envelope<Mc> for Tell<M>
+impl<Mc, M> Envelope<Mc> for Plain<M>
 where
     Mc: Accepts<M>,
     M: Message + Clone + Debug,
@@ -382,43 +389,7 @@ where
     }
 
     fn waits(&self) -> bool {
-        false
-    }
-
-    fn deliver(
-        &self,
-        machine: Mc,
-        context: &mut Mc::Context,
-        _awaited: bool,
-        _known: &mut dyn FnMut(u64) -> bool,
-        text: bool,
-    ) -> (Mc, Delivery<Mc>) {
-        dispatch(machine, context, self.message.clone(), |reply| {
-            (false, 0, None, if text { reply_text(&reply) } else { None })
-        })
-    }
-}
-
-struct AskOnly<M> {
-    message: M,
-}
-
-impl<Mc, M> Envelope<Mc> for AskOnly<M>
-where
-    Mc: Accepts<M>,
-    M: Message + Clone + Debug,
-    M::Reply: Debug,
-{
-    fn message(&self) -> MessageId {
-        <Mc as Accepts<M>>::MESSAGE
-    }
-
-    fn describe(&self) -> String {
-        format!("{:?}", self.message)
-    }
-
-    fn waits(&self) -> bool {
-        true
+        self.waits
     }
 
     fn deliver(
