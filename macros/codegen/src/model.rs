@@ -206,7 +206,7 @@ impl Model {
         let mut ok = true;
         for target in targets {
             let name = target.to_string();
-            match self.states.iter().position(|s| s.ident == name) {
+            match self.states.iter().position(|s| s.name == name) {
                 Some(t) if resolved.contains(&t) => {
                     errors.spanned(
                         target,

@@ -67,6 +67,13 @@ fn input_enum(names: &Names<'_>) -> TokenStream {
 /// carrier keeps, so `Input<Bare>` has them exactly when every message does.
 fn input_impls(names: &Names<'_>) -> TokenStream {
     let model = names.model;
+    let wanted = |name: &str| model.derives.iter().any(|p| p.is_ident(name));
+    if !["Debug", "Clone", "PartialEq", "Eq", "Hash"]
+        .into_iter()
+        .any(wanted)
+    {
+        return TokenStream::new();
+    }
     let input = &names.input;
     let args = input_args(names);
     let impl_params = {
@@ -105,7 +112,6 @@ fn input_impls(names: &Names<'_>) -> TokenStream {
 
     // Each impl is generated only when `#[machine(derive(..))]` asks for that trait: five impls of
     // one arm per message are a large share of a big machine's expansion, and most users need none.
-    let wanted = |name: &str| model.derives.iter().any(|p| p.is_ident(name));
     let mut out = TokenStream::new();
     if wanted("Debug") {
         out.extend(quote! {
