@@ -18,6 +18,16 @@ fn order() {
 }
 
 #[test]
+fn lost_update() {
+    insta::assert_snapshot!(expansion(include_str!("../../../examples/lost_update.rs")));
+}
+
+#[test]
+fn race_scenarios() {
+    insta::assert_snapshot!(expansion(include_str!("../../../examples/scenarios/mod.rs")));
+}
+
+#[test]
 fn generic_machines() {
     insta::assert_snapshot!(expansion(include_str!("../../../tests/generics.rs")));
 }
