@@ -513,7 +513,7 @@ pub mod rate_limit {
                 c.ask(Request)
                     .then(|allowed| if allowed { c.tell(Done) } else { c.nothing() })
             })
-            .always("at most LIMIT requests allowed", |_, counters| {
+            .always("at most 2 (LIMIT) requests allowed", |_, counters| {
                 counters.granted <= LIMIT
             })
     }

@@ -7,8 +7,9 @@ use core::fmt::Write as _;
 use crate::machine::{CellKind, Machine};
 
 /// The state × message table in Markdown: `→ Target` (or `→ A \| B`), `stay`, `discard`, `defer`,
-/// `reject`; the initial and terminal states are marked. The same table is on the machine's rustdoc
-/// page.
+/// `reject`; the initial and terminal states are marked. The machine's rustdoc page shows the same
+/// table (with the messages linked) when it has at most 24 × 24 cells; this function builds it at
+/// run time for any size.
 ///
 /// ```
 /// # use lockstep::{Machine, Message};

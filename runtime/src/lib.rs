@@ -2,8 +2,9 @@
 //!
 //! State machines written as plain Rust enums. One `#[derive(Machine)]` spec gives an exhaustive
 //! dispatch (every state × message cell decided), handlers that can only reach declared states,
-//! rejection of messages invalid in the current state — at compile time (typestate) or at run time
-//! (a [`Rejected`] that hands the message back) — and generated docs and diagrams.
+//! rejection of messages invalid in the current state — at compile time (typestate, opt-in with
+//! `#[machine(typestate)]`) or at run time (a [`Rejected`] that hands the message back) — and
+//! generated docs and diagrams.
 //!
 //! ```
 //! use lockstep::{Driver, Machine, Message};
@@ -84,8 +85,10 @@ pub use describe::table;
 #[cfg(feature = "alloc")]
 pub use driver::{DEFAULT_DEFER_CAPACITY, Driver, Posted};
 
-/// Derives [`Machine`], [`Accepts`] for every message a state mentions, the handler trait, typestate
-/// structs and the machine's docs. See the book's spec reference.
+/// Derives [`Machine`], [`Accepts`] for every message a cell mentions, the handler trait
+/// (`{Machine}Handlers`), the input enum (`{Machine}Input`), one enum per multi-target cell, the
+/// machine's docs and its `MERMAID` and `DOT` constants; with `#[machine(typestate)]`, one struct
+/// per state and [`Transition`] impls. See the book's spec reference.
 #[cfg(feature = "derive")]
 pub use lockstep_macros::Machine;
 

@@ -39,7 +39,8 @@ pub enum CellKind {
     Discard,
     /// `#[defer(M)]`: keep the message until the state changes.
     Defer,
-    /// No cell declared: the message is rejected and handed back.
+    /// No cell declared: the message is rejected and handed back. [`Machine::cells`] lists declared
+    /// cells only, so it never yields this kind.
     Reject,
 }
 
@@ -76,12 +77,16 @@ impl Iterator for Targets {
 
 impl ExactSizeIterator for Targets {}
 
-/// Every declared cell of a machine, decoded from [`Machine::CELL_TABLE`].
+/// Every declared cell of a machine, in declaration order: the iterator [`Machine::cells`] returns.
+///
+/// It decodes the byte table the derive generates (the hidden `Machine::CELL_TABLE`): per cell the
+/// state and the message (`u16`, little endian), the kind (`0` move, `1` stay, `2` discard,
+/// `3` defer), the number of targets (`u8`) and the targets (`u16` each, little endian).
 #[derive(Debug, Clone)]
 pub struct Cells(&'static [u8]);
 
 impl Cells {
-    /// The cells of a table in [`Machine::CELL_TABLE`]'s format.
+    /// The cells of a table in the format above. Decoding stops at the first incomplete cell.
     #[must_use]
     pub const fn new(table: &'static [u8]) -> Self {
         Cells(table)

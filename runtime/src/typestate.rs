@@ -1,8 +1,9 @@
 //! Compile-time rejection: a value whose type names the state, on which only the messages that
 //! state accepts compile.
 //!
-//! `#[derive(Machine)]` generates one struct per state, named after the machine and the state
-//! (`TurnstileLocked`, `TurnstileUnlocked(Paid)`), each with a `send` method bounded by [`Transition`].
+//! With `#[machine(typestate)]`, `#[derive(Machine)]` generates one struct per state, named after the
+//! machine and the state (`TurnstileLocked`, `TurnstileUnlocked(pub Paid)`), each with a `send`
+//! method bounded by [`Transition`].
 
 use crate::message::Message;
 

@@ -194,6 +194,10 @@ fn handler_names(model: &Model, errors: &mut Errors) {
 /// `{Machine}{State}`, `{Machine}{State}On{Message}`): a state named `Input` or `Handlers` would
 /// give two items one name, and rustc's "defined multiple times" would not say why.
 fn generated_names(model: &Model, errors: &mut Errors) {
+    // State structs exist only with the typestate API.
+    if !model.typestate {
+        return;
+    }
     let machine = &model.ident;
     let mut taken: HashMap<String, String> = HashMap::new();
     taken.insert(format!("{machine}Handlers"), "the handler trait".into());

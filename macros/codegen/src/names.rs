@@ -58,7 +58,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// " (did you mean `x`?)" or "".
+/// "; did you mean `x`?" or "", to append to an error message.
 pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,

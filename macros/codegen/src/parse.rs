@@ -10,7 +10,7 @@ use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident, Token, Type, Vi
 use crate::errors::Errors;
 use crate::names::did_you_mean;
 
-/// The attributes `#[derive(Machine)]` reads on the enum.
+/// The keys of `#[machine(..)]`.
 pub const MACHINE_KEYS: &[&str] = &["context", "exhaustive", "typestate", "derive"];
 /// The keys of `#[message(..)]`.
 pub const MESSAGE_KEYS: &[&str] = &["reply"];
@@ -22,7 +22,8 @@ pub struct MachineSpec {
     pub generics: Generics,
     pub context: Option<Type>,
     pub exhaustive: Option<Span>,
-    /// `derive(Debug, Clone, ..)`: derives for the generated state structs and cell enums.
+    /// `derive(Debug, Clone, ..)`: derives for the generated state structs and cell enums; of these,
+    /// `Debug`, `Clone`, `PartialEq`, `Eq` and `Hash` are also implemented for the input enum.
     pub derives: Vec<syn::Path>,
     /// `typestate`: generate the typestate API (`Transition` impls, `send` on state structs).
     pub typestate: Option<Span>,

@@ -1,5 +1,5 @@
-//! `Accepts<M>` for each message: the exhaustive dispatch that the synchronous driver, the actor
-//! and the race checker all run. One impl per message with one arm per declared cell and one
+//! `Accepts<M>` for each message: the exhaustive dispatch that the synchronous driver and the race
+//! checker (and the planned actor) all run. One impl per message with one arm per declared cell and one
 //! catch-all that rejects, so a 100 × 100 machine generates ~1,000 arms, not 10,000.
 
 use std::fmt::Write as _;

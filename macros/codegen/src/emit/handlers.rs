@@ -2,7 +2,8 @@
 //!
 //! Moving cells take the source state's data by value and return the target's data (with the reply,
 //! via `Message::WithReply`); staying cells get the data by `&mut`. A cell with nothing to compute
-//! (a data-less source or target, one target) gets a provided method the user may override.
+//! (a move to a single data-less target, or a stay in a data-less state) gets a provided method the
+//! user may override.
 
 use proc_macro2::TokenStream;
 use std::fmt::Write as _;

@@ -63,11 +63,18 @@ fn input_enum(names: &Names<'_>) -> TokenStream {
     }
 }
 
-/// `Debug`, `Clone`, `PartialEq`, `Eq` and `Hash` for the input enum, each bounded on what the
-/// carrier keeps, so `Input<Bare>` has them exactly when every message does.
+/// `Debug`, `Clone`, `PartialEq`, `Eq` and `Hash` for the input enum, each only if
+/// `#[machine(derive(..))]` names it, and bounded on what the carrier keeps, so `Input<Bare>` has
+/// it exactly when every message does.
 fn input_impls(names: &Names<'_>) -> TokenStream {
     let model = names.model;
-    let wanted = |name: &str| model.derives.iter().any(|p| p.is_ident(name));
+    // By the last segment, so `derive(core::fmt::Debug)` counts too.
+    let wanted = |name: &str| {
+        model
+            .derives
+            .iter()
+            .any(|p| p.segments.last().is_some_and(|s| s.ident == name))
+    };
     if !["Debug", "Clone", "PartialEq", "Eq", "Hash"]
         .into_iter()
         .any(wanted)
@@ -82,23 +89,7 @@ fn input_impls(names: &Names<'_>) -> TokenStream {
     };
     let phantom_arm =
         has_phantom(names).then(|| quote!(Self::__Phantom(_, never) => match *never {},));
-    let bounds = |tr: TokenStream| {
-        let preds = model.messages.iter().map(move |m| {
-            let ty = &m.ty;
-            let tr = tr.clone();
-            quote!(<__LockstepC as ::lockstep::Carrier>::Of<#ty>: #tr,)
-        });
-        let existing = model
-            .generics
-            .where_clause
-            .as_ref()
-            .map(|w| {
-                let p = w.predicates.iter();
-                quote!(#(#p,)*)
-            })
-            .unwrap_or_default();
-        quote!(where #existing #(#preds)*)
-    };
+    let bounds = |tr: TokenStream| carrier_bounds(model, &tr);
     let names_list: Vec<_> = model.messages.iter().map(|m| &m.name).collect();
     let scrutinee = quote!(self);
     let names_str: Vec<String> = model.messages.iter().map(|m| m.name.to_string()).collect();
@@ -176,6 +167,16 @@ fn input_impls(names: &Names<'_>) -> TokenStream {
         });
     }
     out
+}
+
+/// `where` the machine's own predicates, and `C::Of<M>: Trait` for every message `M`.
+fn carrier_bounds(model: &crate::model::Model, tr: &TokenStream) -> TokenStream {
+    let preds = model.messages.iter().map(|m| {
+        let ty = &m.ty;
+        quote!(<__LockstepC as ::lockstep::Carrier>::Of<#ty>: #tr,)
+    });
+    let existing = model.generics.where_clause.iter().flat_map(|w| w.predicates.iter());
+    quote!(where #(#existing,)* #(#preds)*)
 }
 
 /// Whether the input enum has the hidden `__Phantom` variant (generics, or no message at all).
@@ -281,7 +282,7 @@ fn machine_impl(names: &Names<'_>) -> TokenStream {
     }
 }
 
-/// `STATES`, `MESSAGES` and `CELLS`: the matrix as data, for drivers, errors, docs and coverage.
+/// `STATES`, `MESSAGES` and `CELL_TABLE`: the matrix as data, for drivers, errors, docs and coverage.
 fn tables(model: &crate::model::Model) -> TokenStream {
     // Text, lexed once: one entry per state and per declared cell (see `super::lex`). String
     // literals are written with `{:?}`, which escapes them as Rust source.

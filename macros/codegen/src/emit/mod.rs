@@ -1,9 +1,12 @@
 //! Model → tokens. One file per generated artefact:
 //! - `handlers`: the handler trait the context implements;
-//! - `states`: one struct per state (the typestate values) and the enums of multi-target cells;
+//! - `states`: the enums of multi-target cells and, with `#[machine(typestate)]`, one struct per
+//!   state (the typestate values);
 //! - `dispatch`: `Accepts<M>` for each message, the exhaustive dispatch every driver runs;
-//! - `typestate`: `Transition<M>` for each state × message it handles;
-//! - `machine`: the `Machine` impl and the `Input` enum that carries any of the machine's messages;
+//! - `typestate` (with `#[machine(typestate)]`): `Transition<M>` for each state × message it
+//!   handles, and each state struct's `send`;
+//! - `machine`: the `Machine` impl and the `Input` enum that carries any of the machine's messages
+//!   (with the trait impls `#[machine(derive(..))]` asks for);
 //! - `docs`: the table, per-state summaries and diagrams on the machine's page, and `MERMAID`/`DOT`;
 //! - `message`: `#[derive(Message)]`.
 //!

@@ -38,18 +38,11 @@ fn state_struct(names: &Names<'_>, index: usize) -> TokenStream {
     let machine = &model.ident;
     let machine_ty = &names.machine_ty;
     let variant = &state.ident;
-    let mut doc = if model.typestate {
-        format!(
-            "[`{machine}`] in state `{variant}`, as a type: only the messages `{variant}` handles \
-             compile on its `send`.\n"
-        )
-    } else {
-        format!(
-            "[`{machine}`] in state `{variant}`, as a type: what a handler returns to move there \
-             (`.into()`). `#[machine(typestate)]` adds a `send` that takes only the messages \
-             `{variant}` handles.\n"
-        )
-    };
+    // Only generated with `#[machine(typestate)]`.
+    let mut doc = format!(
+        "[`{machine}`] in state `{variant}`, as a type: only the messages `{variant}` handles \
+         compile on its `send`.\n"
+    );
     for line in &state.docs {
         doc.push('\n');
         doc.push_str(line.strip_prefix(' ').unwrap_or(line));
