@@ -24,7 +24,9 @@ fn lost_update() {
 
 #[test]
 fn race_scenarios() {
-    insta::assert_snapshot!(expansion(include_str!("../../../examples/scenarios/mod.rs")));
+    insta::assert_snapshot!(expansion(include_str!(
+        "../../../examples/scenarios/mod.rs"
+    )));
 }
 
 #[test]

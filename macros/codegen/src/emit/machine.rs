@@ -175,7 +175,11 @@ fn carrier_bounds(model: &crate::model::Model, tr: &TokenStream) -> TokenStream 
         let ty = &m.ty;
         quote!(<__LockstepC as ::lockstep::Carrier>::Of<#ty>: #tr,)
     });
-    let existing = model.generics.where_clause.iter().flat_map(|w| w.predicates.iter());
+    let existing = model
+        .generics
+        .where_clause
+        .iter()
+        .flat_map(|w| w.predicates.iter());
     quote!(where #(#existing,)* #(#preds)*)
 }
 
