@@ -16,7 +16,7 @@ use super::fingerprint::{Visited, mix};
 use super::network::{Network, Replay};
 use super::report::{Limit, Mode, PropertyKind, Report, Trace, TraceStep, Violation};
 use super::script::{Client, Kind, Script, Steps};
-use super::world::{Event, Level, Setup, World, hash_state, push_varint};
+use super::world::{Event, Level, Parts, Print, Setup, Step, View, World, hash_state, push_varint};
 use crate::machine::Machine;
 
 type StateCheck<Mc> = Box<dyn Fn(&Mc, &<Mc as Machine>::Context) -> bool>;
@@ -300,33 +300,29 @@ where
         setup.initial(self.machine.clone(), self.context.clone())
     }
 
+    /// The first property of `list` not skipped that `state` breaks.
     pub(super) fn check_state(
         list: &[(String, StateCheck<Mc>)],
-        world: &World<Mc>,
+        (machine, context): (&Mc, &Mc::Context),
         skip: &[bool],
     ) -> Option<usize> {
-        let machine = world.machine.as_ref()?;
         list.iter()
             .enumerate()
-            .find(|(i, (_, check))| !skip[*i] && !check(machine, &world.context))
+            .find(|(i, (_, check))| !skip[*i] && !check(machine, context))
             .map(|(i, _)| i)
     }
 
+    /// The first `each_step` property not skipped that the step from `before` to `after` breaks.
     pub(super) fn check_step(
         &self,
-        before: &World<Mc>,
-        after: &World<Mc>,
+        before: (&Mc, &Mc::Context),
+        after: (&Mc, &Mc::Context),
         skip: &[bool],
     ) -> Option<usize> {
-        let (Some(m0), Some(m1)) = (before.machine.as_ref(), after.machine.as_ref()) else {
-            return None;
-        };
         self.each_step
             .iter()
             .enumerate()
-            .find(|(i, (_, check))| {
-                !skip[*i] && !check((m0, &before.context), (m1, &after.context))
-            })
+            .find(|(i, (_, check))| !skip[*i] && !check(before, after))
             .map(|(i, _)| i)
     }
 
@@ -349,8 +345,8 @@ where
     pub fn run(&self) -> Report {
         let started = Instant::now();
         let setup = self.setup();
-        let mut search = Search::new(self, &setup);
-        search.run(started);
+        let mut search = Search::new(self, &setup, started);
+        search.run();
         let violations = search
             .found
             .iter()
@@ -433,11 +429,34 @@ fn decode(path: &[u8]) -> Vec<u32> {
     out
 }
 
-/// Buffers reused from one transition to the next.
-struct Buffers<Mc: Machine> {
-    scratch: World<Mc>,
+/// The successors of one state: its events and what each reached, run but not yet committed.
+/// Reused from one state to the next.
+struct Batch<Mc: Machine> {
     events: Vec<Event>,
-    fingerprints: Vec<u64>,
+    /// One per event run (grown as needed, never shrunk, so their own buffers are reused too).
+    successors: Vec<Successor<Mc>>,
+    /// How many events have run: what they reached is in `successors[..ran]`.
+    ran: usize,
+}
+
+impl<Mc: Machine> Batch<Mc> {
+    fn new() -> Self {
+        Self {
+            events: Vec::new(),
+            successors: Vec::new(),
+            ran: 0,
+        }
+    }
+}
+
+/// What one event of the state being expanded reached, computed but not yet committed.
+struct Successor<Mc: Machine> {
+    /// The machine the event left; `None` if it did not apply or its handler panicked.
+    machine: Option<Mc>,
+    /// The context the event ran on: a copy of the parent's.
+    context: Mc::Context,
+    step: Step,
+    panicked: bool,
 }
 
 /// One breadth-first search.
@@ -457,6 +476,13 @@ struct Search<'e, Mc: Machine> {
     failed_step: Vec<bool>,
     failed_end: Vec<bool>,
     panicked: bool,
+    /// The bounds: states deeper than `max_depth` are not expanded; the search stops at
+    /// `max_states`.
+    max_depth: usize,
+    max_states: u64,
+    /// The depth of the states being expanded.
+    level: usize,
+    started: Instant,
 }
 
 impl<'e, Mc> Search<'e, Mc>
@@ -464,7 +490,8 @@ where
     Mc: Machine + Clone + 'static,
     Mc::Context: Clone + 'static,
 {
-    fn new(explorer: &'e Explorer<Mc>, setup: &'e Setup<Mc>) -> Self {
+    fn new(explorer: &'e Explorer<Mc>, setup: &'e Setup<Mc>, started: Instant) -> Self {
+        let hashed = setup.hash_state.is_some();
         Self {
             explorer,
             setup,
@@ -480,6 +507,16 @@ where
             failed_step: vec![false; explorer.each_step.len()],
             failed_end: vec![false; explorer.at_end.len()],
             panicked: false,
+            max_depth: explorer
+                .max_depth
+                .unwrap_or(if hashed { usize::MAX } else { TREE_DEPTH }),
+            max_states: explorer.max_states.unwrap_or(if hashed {
+                MAX_STATES
+            } else {
+                TREE_STATES
+            }),
+            level: 0,
+            started,
         }
     }
 
@@ -498,129 +535,168 @@ where
         self.stopped
     }
 
-    fn run(&mut self, started: Instant) {
+    fn run(&mut self) {
         let explorer = self.explorer;
         let setup = self.setup;
-        let hashed = setup.hash_state.is_some();
-        let max_depth = explorer
-            .max_depth
-            .unwrap_or(if hashed { usize::MAX } else { TREE_DEPTH });
-        let max_states =
-            explorer
-                .max_states
-                .unwrap_or(if hashed { MAX_STATES } else { TREE_STATES });
-        let mut fp_scratch = Vec::new();
         let initial = explorer.initial(setup);
-        if let Some(fp) = setup.fingerprint(&initial, &mut fp_scratch) {
+        let Some(view) = initial.view() else {
+            return;
+        };
+        let mut print = Print::default();
+        if let Some(fp) = setup.fingerprint(&view, &mut print) {
             self.visited.insert(fp);
         }
         self.states = 1;
-        if let Some(i) = Explorer::check_state(&explorer.always, &initial, &self.failed_always)
-            && self.report(Found::Always(i), Path::default())
+        if let Some(i) = Explorer::check_state(
+            &explorer.always,
+            (view.machine, view.context),
+            &self.failed_always,
+        ) && self.report(Found::Always(i), Path::default())
         {
             return;
         }
         let width = setup.names.len();
-        let mut buffers = Buffers {
-            scratch: initial.clone(),
-            events: Vec::new(),
-            fingerprints: fp_scratch,
-        };
-        let mut world = initial.clone();
         let mut current = Level::new(width);
-        let context = initial.context.clone();
-        let mut first = initial;
-        current.push(&mut first, context, &[], None);
+        current.push_world(initial, &print);
         let mut next = Level::new(width);
-        let mut level = 0;
-        let bounds = (max_depth, max_states);
+        let mut batch = Batch::new();
         while current.len() > 0 {
-            let mut stop = false;
-            current.drain(&mut world, |world, path| {
-                stop = self.expand(
-                    world,
-                    path,
-                    (level, bounds),
-                    &mut buffers,
-                    &mut next,
-                    started,
-                );
-                !stop
-            });
-            if stop {
-                break;
+            // Each state is expanded in two passes: all its events run (`compute`), then what
+            // they reached is committed in order (`commit`). Committing is mostly probing the
+            // visited set, a cache miss each once it outgrows the cache: one probe after the
+            // other, with little between them, the processor overlaps the misses instead of
+            // stalling on each between two dispatches. Commits stay in event order, so counts,
+            // reports and traces are those of one pass; the only difference is that when the
+            // search stops at an event, the handlers of the state's later events have run too
+            // (what they did is dropped, but a panic among them reaches the panic hook).
+            for state in current.states() {
+                self.compute(state, &mut batch);
+                if self.commit(state, &mut batch, &mut next) {
+                    return;
+                }
             }
+            current.clear();
             core::mem::swap(&mut current, &mut next);
-            level += 1;
+            self.level += 1;
         }
     }
 
-    /// Expands one state of the frontier; `true` if the search should stop.
-    fn expand(
-        &mut self,
-        world: &World<Mc>,
-        path: &[u8],
-        (level, (max_depth, max_states)): (usize, (usize, u64)),
-        buffers: &mut Buffers<Mc>,
-        next: &mut Level<Mc>,
-        started: Instant,
-    ) -> bool {
-        let Buffers {
-            scratch,
-            events,
-            fingerprints: fp_scratch,
-        } = buffers;
-        let explorer = self.explorer;
+    /// Lists the events of `world` and runs each, unless `world` is not to be expanded (nothing
+    /// can happen in it, or it is as deep as the search goes): on copies of the machine and
+    /// context only (the rest of the state it reaches is described by its step), fingerprinting
+    /// what it reaches.
+    fn compute(&self, (world, parts, _): (View<'_, Mc>, Parts<'_>, &[u8]), batch: &mut Batch<Mc>) {
         let setup = self.setup;
-        setup.events(world, events);
-        let events: &[Event] = events;
-        if events.is_empty() {
-            return Explorer::check_state(&explorer.at_end, world, &self.failed_end)
+        let Batch {
+            events,
+            successors,
+            ran,
+        } = batch;
+        setup.events(&world, events);
+        *ran = 0;
+        if self.level >= self.max_depth {
+            return;
+        }
+        for &event in events.iter() {
+            if successors.len() == *ran {
+                successors.push(Successor {
+                    machine: None,
+                    context: world.context.clone(),
+                    step: Step::new(),
+                    panicked: false,
+                });
+            }
+            let successor = &mut successors[*ran];
+            *ran += 1;
+            successor.context.clone_from(world.context);
+            let stepped = setup.step(
+                (&world, Some(&parts)),
+                event,
+                (world.machine.clone(), &mut successor.context),
+                (None, false),
+                &mut successor.step,
+            );
+            successor.panicked = stepped.is_err();
+            successor.machine = stepped.ok().flatten();
+            #[cfg(debug_assertions)]
+            if let Some(machine) = &successor.machine {
+                debug_assert_eq!(
+                    successor.step.fingerprint(),
+                    setup.fingerprint_written(
+                        &world,
+                        &successor.step,
+                        (machine, &successor.context)
+                    ),
+                    "a successor's fingerprint computed from its parent's differs from its own"
+                );
+            }
+        }
+    }
+
+    /// Commits the successors of `world` in order: counts, checks, the visited set, and the new
+    /// states written out to `next`; `true` if the search should stop.
+    fn commit(
+        &mut self,
+        (world, parts, path): (View<'_, Mc>, Parts<'_>, &[u8]),
+        batch: &mut Batch<Mc>,
+        next: &mut Level<Mc>,
+    ) -> bool {
+        let explorer = self.explorer;
+        let before = (world.machine, world.context);
+        if batch.events.is_empty() {
+            return Explorer::check_state(&explorer.at_end, before, &self.failed_end)
                 .is_some_and(|i| self.report(Found::AtEnd(i), path.into()));
         }
-        if level >= max_depth {
-            self.limit = Some(Limit::Depth(max_depth));
+        if self.level >= self.max_depth {
+            self.limit = Some(Limit::Depth(self.max_depth));
             return false;
         }
-        for (index, &event) in events.iter().enumerate() {
+        for (index, successor) in batch.successors[..batch.ran].iter_mut().enumerate() {
             let index = u32::try_from(index).unwrap_or(u32::MAX);
-            scratch.clone_from(world);
             self.transitions += 1;
-            if setup
-                .apply(scratch, event, Some(&mut self.coverage), false)
-                .is_err()
-            {
+            if successor.panicked {
                 if !self.panicked && self.report(Found::Panic, extend(path, index)) {
                     return true;
                 }
                 continue;
             }
-            if let Some(i) = explorer.check_step(world, scratch, &self.failed_step)
+            let Some(machine) = successor.machine.take() else {
+                continue;
+            };
+            let (from, message) = successor.step.cell();
+            self.coverage.mark(from, message);
+            let after = (&machine, &successor.context);
+            if let Some(i) = explorer.check_step(before, after, &self.failed_step)
                 && self.report(Found::EachStep(i), extend(path, index))
             {
                 return true;
             }
-            if let Some(fp) = setup.fingerprint(scratch, fp_scratch)
+            if let Some(fp) = successor.step.fingerprint()
                 && !self.visited.insert(fp)
             {
                 continue;
             }
             self.states += 1;
-            self.depth = level + 1;
-            if let Some(i) = Explorer::check_state(&explorer.always, scratch, &self.failed_always)
+            self.depth = self.level + 1;
+            if let Some(i) = Explorer::check_state(&explorer.always, after, &self.failed_always)
                 && self.report(Found::Always(i), extend(path, index))
             {
                 return true;
             }
-            let context = scratch.context.clone();
-            next.push(scratch, context, path, Some(index));
-            if self.states >= max_states {
-                self.limit = Some(Limit::States(max_states));
+            let context = successor.context.clone();
+            next.push_step(
+                (&world, &parts, path),
+                &successor.step,
+                (machine, context),
+                index,
+            );
+            if self.states >= self.max_states {
+                self.limit = Some(Limit::States(self.max_states));
                 return true;
             }
             if self.states.is_multiple_of(4096)
                 && let Some(limit) = explorer.time_limit
-                && started.elapsed() >= limit
+                && self.started.elapsed() >= limit
             {
                 self.limit = Some(Limit::Time(limit));
                 return true;
@@ -645,20 +721,27 @@ where
     let mut events = Vec::new();
     let mut trace = Trace::default();
     for (step, &index) in path.iter().enumerate() {
-        setup.events(&world, &mut events);
+        let Some(view) = world.view() else {
+            break;
+        };
+        setup.events(&view, &mut events);
         let Some(&event) = events.get(index as usize) else {
             break;
         };
         let before = world.machine.as_ref().map(Machine::state);
         let letter = match event {
-            Event::Deliver { index, .. } => world.flight.get(index as usize),
+            Event::Deliver { index, .. } => world.flight().get(index as usize),
             Event::Replay => world
                 .replay
-                .and_then(|cursor| world.deferred.get(cursor as usize)),
+                .and_then(|cursor| world.deferred().get(cursor as usize)),
         };
-        let (client, message) = letter.map_or((String::new(), String::new()), |l| {
-            let message = setup.envelope(l).map(|e| e.describe()).unwrap_or_default();
-            (setup.names[l.client as usize].clone(), message)
+        let (client, message) = letter.map_or((String::new(), String::new()), |&id| {
+            let letter = setup.letter(id);
+            let message = setup
+                .envelope(&letter)
+                .map(|e| e.describe())
+                .unwrap_or_default();
+            (setup.names[letter.client as usize].clone(), message)
         });
         match setup.apply(&mut world, event, None, true) {
             Ok(Some(happened)) => trace.steps.push(TraceStep {

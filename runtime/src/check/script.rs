@@ -252,18 +252,34 @@ where
 /// A script's steps, shared.
 pub(crate) type Steps<Mc> = Rc<[Rc<dyn Envelope<Mc>>]>;
 
-/// What one dispatch did, type-erased for the explorer.
-pub(crate) struct Delivery<Mc: Machine> {
-    pub(crate) kind: Kind,
-    pub(crate) to: StateId,
-    /// Whether an awaited reply goes to a continuation (`then`).
-    pub(crate) continues: bool,
-    /// The hash of the reply that chose the continuation (0 without one).
-    pub(crate) reply_key: u64,
-    /// The continuation's script, for an awaited ask with `then`.
-    pub(crate) next: Option<Script<Mc>>,
-    /// The reply as text, when asked for (traces).
-    pub(crate) reply_text: Option<String>,
+/// The reply side of one delivery: what the explorer tells the envelope, and what the envelope
+/// hands back besides the machine. Passed by reference, so that what a delivery returns through
+/// the panic guard stays a few words: most deliveries hand back nothing else.
+pub(crate) struct Reply<'a, Mc: Machine> {
+    /// The sender waits for this reply, so its continuation, if any, runs.
+    pub(crate) awaited: bool,
+    /// Render the reply as text (traces).
+    pub(crate) text: bool,
+    /// The index of the continuation interned for a reply's hash, if that reply came before.
+    pub(crate) known: &'a dyn Fn(u64) -> Option<u32>,
+    /// Where the reply sends its sender.
+    pub(crate) next: Next,
+    /// The continuation's script, when `next` is [`Next::Fresh`].
+    pub(crate) script: Option<Script<Mc>>,
+    /// The reply as text, when asked for (`None` for `()`).
+    pub(crate) shown: Option<String>,
+}
+
+/// Where an awaited reply sends its client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// On with the script it was running: the ask has no continuation (or nobody waits).
+    Resume,
+    /// Into the continuation this reply (hashed as `key`) chose before, interned at `index`.
+    Interned { key: u64, index: u32 },
+    /// Into the continuation this reply (hashed as `key`) chooses, met for the first time: its
+    /// script is in [`Reply::script`].
+    Fresh { key: u64 },
 }
 
 /// The kind of an [`Outcome`], without its payload.
@@ -313,17 +329,16 @@ pub(crate) trait Envelope<Mc: Machine> {
     fn describe(&self) -> String;
     /// Whether the sender waits for the reply.
     fn waits(&self) -> bool;
-    /// Dispatches a copy of the message. `awaited`: the sender is waiting for this reply (so run
-    /// the continuation, unless `known` says the script it gives for this reply's hash is known
-    /// already); `text`: render the reply.
+    /// Dispatches a copy of the message; returns the machine, what the dispatch did and the state
+    /// it left the machine in. `reply` says whether the sender waits for the reply (then the
+    /// continuation runs, unless `reply.known` gives the index of the script it returned before for
+    /// this reply's hash) and gets where the sender goes next.
     fn deliver(
         &self,
         machine: Mc,
         context: &mut Mc::Context,
-        awaited: bool,
-        known: &mut dyn FnMut(u64) -> bool,
-        text: bool,
-    ) -> (Mc, Delivery<Mc>);
+        reply: &mut Reply<'_, Mc>,
+    ) -> (Mc, Kind, StateId);
 }
 
 fn reply_text<R: Debug>(reply: &R) -> Option<String> {
@@ -331,13 +346,13 @@ fn reply_text<R: Debug>(reply: &R) -> Option<String> {
     (text != "()").then_some(text)
 }
 
-/// Runs the dispatch and splits the outcome; `on_reply` sees the reply of a handled message.
+/// Runs the dispatch and splits the outcome: the machine, the kind, the state it is in and the
+/// reply of a handled message.
 fn dispatch<Mc, M>(
     machine: Mc,
     context: &mut Mc::Context,
     message: M,
-    on_reply: impl FnOnce(M::Reply) -> (bool, u64, Option<Script<Mc>>, Option<String>),
-) -> (Mc, Delivery<Mc>)
+) -> (Mc, Kind, StateId, Option<M::Reply>)
 where
     Mc: Accepts<M>,
     M: Message,
@@ -350,21 +365,7 @@ where
         Outcome::Deferred { state, .. } => (Kind::Deferred, state, None),
         Outcome::Rejected { state, .. } => (Kind::Rejected, state, None),
     };
-    let (continues, reply_key, next, reply_text) = match reply {
-        Some(reply) => on_reply(reply),
-        None => (false, 0, None, None),
-    };
-    (
-        machine,
-        Delivery {
-            kind,
-            to,
-            continues,
-            reply_key,
-            next,
-            reply_text,
-        },
-    )
+    (machine, kind, to, reply)
 }
 
 /// A message whose reply, if any, nothing depends on: a tell, or an ask without a continuation
@@ -396,13 +397,15 @@ where
         &self,
         machine: Mc,
         context: &mut Mc::Context,
-        _awaited: bool,
-        _known: &mut dyn FnMut(u64) -> bool,
-        text: bool,
-    ) -> (Mc, Delivery<Mc>) {
-        dispatch(machine, context, self.message.clone(), |reply| {
-            (false, 0, None, if text { reply_text(&reply) } else { None })
-        })
+        reply: &mut Reply<'_, Mc>,
+    ) -> (Mc, Kind, StateId) {
+        let (machine, kind, to, answer) = dispatch(machine, context, self.message.clone());
+        if reply.text
+            && let Some(answer) = &answer
+        {
+            reply.shown = reply_text(answer);
+        }
+        (machine, kind, to)
     }
 }
 
@@ -435,23 +438,23 @@ where
         &self,
         machine: Mc,
         context: &mut Mc::Context,
-        awaited: bool,
-        known: &mut dyn FnMut(u64) -> bool,
-        text: bool,
-    ) -> (Mc, Delivery<Mc>) {
-        dispatch(machine, context, self.message.clone(), |reply| {
-            let shown = if text { reply_text(&reply) } else { None };
-            if awaited {
-                let key = hash_one(&reply, 0x7e91);
-                let next = if known(key) {
-                    None
-                } else {
-                    Some((self.then)(reply))
-                };
-                (true, key, next, shown)
-            } else {
-                (false, 0, None, shown)
+        reply: &mut Reply<'_, Mc>,
+    ) -> (Mc, Kind, StateId) {
+        let (machine, kind, to, answer) = dispatch(machine, context, self.message.clone());
+        if let Some(answer) = answer {
+            if reply.text {
+                reply.shown = reply_text(&answer);
             }
-        })
+            if reply.awaited {
+                let key = hash_one(&answer, 0x7e91);
+                reply.next = if let Some(index) = (reply.known)(key) {
+                    Next::Interned { key, index }
+                } else {
+                    reply.script = Some((self.then)(answer));
+                    Next::Fresh { key }
+                };
+            }
+        }
+        (machine, kind, to)
     }
 }

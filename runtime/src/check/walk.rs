@@ -8,6 +8,7 @@ use std::time::Instant;
 use super::coverage::Coverage;
 use super::explorer::{Explorer, Found};
 use super::report::{Limit, Mode, Report};
+use super::world::World;
 use crate::machine::Machine;
 
 /// `SplitMix64`: a tiny, good, seedable generator; the same seed gives the same walks everywhere.
@@ -64,15 +65,17 @@ where
             path.clear();
             let mut world = self.initial(&setup);
             states += 1;
-            if let Some(i) = Self::check_state(&self.always, &world, &failures.always)
+            if let Some(state) = world.pair()
+                && let Some(i) = Self::check_state(&self.always, state, &failures.always)
                 && failures.record(Found::Always(i), &path)
             {
                 break 'walks;
             }
-            loop {
-                setup.events(&world, &mut events);
+            while let Some(view) = world.view() {
+                setup.events(&view, &mut events);
                 if events.is_empty() {
-                    if let Some(i) = Self::check_state(&self.at_end, &world, &failures.end)
+                    if let Some(i) =
+                        Self::check_state(&self.at_end, (view.machine, view.context), &failures.end)
                         && failures.record(Found::AtEnd(i), &path)
                     {
                         break 'walks;
@@ -99,13 +102,16 @@ where
                     break;
                 }
                 states += 1;
-                if let Some(before) = &before
-                    && let Some(i) = self.check_step(before, &world, &failures.step)
+                let Some(after) = world.pair() else {
+                    break;
+                };
+                if let Some(before) = before.as_ref().and_then(World::pair)
+                    && let Some(i) = self.check_step(before, after, &failures.step)
                     && failures.record(Found::EachStep(i), &path)
                 {
                     break 'walks;
                 }
-                if let Some(i) = Self::check_state(&self.always, &world, &failures.always)
+                if let Some(i) = Self::check_state(&self.always, after, &failures.always)
                     && failures.record(Found::Always(i), &path)
                 {
                     break 'walks;

@@ -1,31 +1,40 @@
 //! One explored state ("world"): the machine, its context, every client's position, the messages
 //! in flight and the machine's deferred queue; the events enabled in it and how each one runs.
 //!
-//! Everything but the machine and context is plain data (`Copy`): scripts live once in an
-//! [`Arena`], interned by the hash that identifies them, and a world refers to them by index. So
-//! copying a world is a `memcpy` of its vectors, and a continuation (`then`) runs once per
-//! distinct (ask, reply), not once per transition that reaches it.
+//! Everything but the machine and context is a handful of `u32`s: scripts, client positions and
+//! letters (messages sent) live once in an [`Arena`], interned, and a state refers to them by
+//! index. So a state is small to store and to copy, the hashes of its parts are computed once
+//! per distinct part, and a continuation (`then`) runs once per distinct (ask, reply), not once
+//! per transition that reaches it.
+//!
+//! An event does not run on a copy of the state it starts from. [`Setup::step`] reads that state
+//! through a [`View`], runs the dispatch on copies of the machine and context only, and describes
+//! the rest of what changes as a [`Step`]: the one client whose letter was delivered, its new
+//! position, the letter taken out, the letters that client sent next, the deferred queue's
+//! change. It computes the fingerprint of the state reached from the [`Parts`] of the state left
+//! and the step alone, in a few additions; the state is written out ([`Step::write`]) only if it
+//! is new: most transitions reach a state already visited.
 
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
-use core::hash::{BuildHasher, Hash};
+use core::hash::{BuildHasher, Hash, Hasher};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::coverage::Coverage;
 use super::fingerprint::{FpHasher, hash_one, mix};
 use super::network::{Network, Replay};
-use super::script::{Envelope, Kind, Script, Steps};
-use crate::machine::{Machine, StateId};
+use super::script::{Envelope, Kind, Next, Reply, Script, Steps};
+use crate::machine::{Machine, MessageId, StateId};
 
 /// "None" for the `u32` indices below.
 const NONE: u32 = u32::MAX;
 
 /// Where a client is in one script.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Frame {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Frame {
     /// The script, in the arena (`NONE`: the client has finished).
     script: u32,
     /// The next step to send.
@@ -57,7 +66,7 @@ struct Outer {
 
 /// How a client stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Status {
+enum Status {
     /// Waiting for the reply to an ask.
     Waiting,
     /// Sent everything.
@@ -66,9 +75,10 @@ pub(crate) enum Status {
     GaveUp,
 }
 
-/// A client's position: the frame it runs and the stack under it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ClientState {
+/// A client's position: the frame it runs and the stack under it. Interned: a state holds its
+/// index ([`Position`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ClientState {
     top: Frame,
     /// The frames under `top` (`NONE`: none), and their hash.
     outer: u32,
@@ -76,28 +86,83 @@ pub(crate) struct ClientState {
     status: Status,
 }
 
-/// A message sent and not yet delivered (or parked in the deferred queue).
-#[derive(Debug, Clone, Copy)]
+impl ClientState {
+    /// The position's hash, without the client's seed.
+    fn hash(&self) -> u64 {
+        mix(mix(self.status as u64, self.top.hash()), self.outer_hash)
+    }
+}
+
+/// A message sent and not yet delivered (or parked in the deferred queue). Interned: a state
+/// holds its index ([`LetterId`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Letter {
     /// Identifies the step that sent it (frame id and step index).
     origin: u64,
     pub(crate) client: u32,
-    script: u32,
-    step: u32,
+    /// The step, in [`Arena::steps`].
+    at: u32,
     /// The sender waits for this reply (an ask whose reply has not come yet).
     awaited: bool,
     /// Extra deliveries still possible (at-least-once network).
     copies: u8,
 }
 
-/// One explored state.
+/// Only what identifies a letter: the step is implied by its origin and sender.
+impl Hash for Letter {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.origin);
+        state.write_u64(
+            u64::from(self.client) << 16 | u64::from(self.copies) << 1 | u64::from(self.awaited),
+        );
+    }
+}
+
+impl Letter {
+    /// The copy that stays in flight when a duplicating network delivers this letter: one
+    /// redelivery fewer, and nobody waits for its reply (the sender takes the first one).
+    fn kept(self) -> Self {
+        Self {
+            copies: self.copies.saturating_sub(1),
+            awaited: false,
+            ..self
+        }
+    }
+
+    /// What the letter adds to its sender's slot while in flight.
+    ///
+    /// A client's letters are summed, as a multiset, under every network. Under
+    /// [`Network::Ordered`] their order is implied: an ask blocks its client and is delivered
+    /// after all its older letters, so a client's letters in flight are always part of what it
+    /// sent in one burst since its last reply, in the order its script sends them; and two letters
+    /// of a burst sent by different frames are in the order of those frames on the client's stack,
+    /// which each frame's id (derived from the ids of the frames under it) fixes. A sum lets a step
+    /// update the slot (take the delivered letter out, add what was sent) without reading the
+    /// others.
+    fn flight_hash(&self) -> u64 {
+        mix(
+            self.origin,
+            u64::from(self.copies) << 1 | u64::from(self.awaited),
+        )
+    }
+}
+
+/// A client position, by its index in the arena.
+type Position = u32;
+/// A letter, by its index in the arena.
+pub(crate) type LetterId = u32;
+
+/// One state, owned: the initial state, and the state a trace or a random walk is in.
 pub(crate) struct World<Mc: Machine> {
     /// `None` only after a handler panicked.
     pub(crate) machine: Option<Mc>,
     pub(crate) context: Mc::Context,
-    clients: Vec<ClientState>,
-    pub(crate) flight: Vec<Letter>,
-    pub(crate) deferred: Vec<Letter>,
+    /// The clients' positions, the letters in flight, then the deferred queue.
+    words: Vec<u32>,
+    /// How many clients.
+    width: usize,
+    /// How many letters are in flight.
+    flight: usize,
     /// The deferred message to replay next, when a replay is due (after a state change).
     pub(crate) replay: Option<u32>,
 }
@@ -110,52 +175,260 @@ where
         Self {
             machine: self.machine.clone(),
             context: self.context.clone(),
-            clients: self.clients.clone(),
-            flight: self.flight.clone(),
-            deferred: self.deferred.clone(),
+            words: self.words.clone(),
+            width: self.width,
+            flight: self.flight,
             replay: self.replay,
         }
     }
+}
 
-    fn clone_from(&mut self, source: &Self) {
-        self.machine.clone_from(&source.machine);
-        self.context.clone_from(&source.context);
-        self.clients.clone_from(&source.clients);
-        self.flight.clone_from(&source.flight);
-        self.deferred.clone_from(&source.deferred);
-        self.replay = source.replay;
+impl<Mc: Machine> World<Mc> {
+    /// The letters in flight.
+    pub(crate) fn flight(&self) -> &[LetterId] {
+        &self.words[self.width..self.width + self.flight]
     }
+
+    /// The deferred queue.
+    pub(crate) fn deferred(&self) -> &[LetterId] {
+        &self.words[self.width + self.flight..]
+    }
+
+    /// The machine and context, unless a handler panicked.
+    pub(crate) fn pair(&self) -> Option<(&Mc, &Mc::Context)> {
+        Some((self.machine.as_ref()?, &self.context))
+    }
+
+    /// The world, borrowed (`None` after a handler panicked: nothing more can happen).
+    pub(crate) fn view(&self) -> Option<View<'_, Mc>> {
+        Some(View {
+            machine: self.machine.as_ref()?,
+            context: &self.context,
+            words: &self.words,
+            clients: &self.words[..self.width],
+            flight: self.flight(),
+            deferred: self.deferred(),
+            replay: self.replay,
+        })
+    }
+}
+
+/// A state, borrowed: from a [`World`], or from a breadth-first [`Level`] where it is stored flat.
+pub(crate) struct View<'a, Mc: Machine> {
+    pub(crate) machine: &'a Mc,
+    pub(crate) context: &'a Mc::Context,
+    /// The clients' positions, the letters in flight and the deferred queue, one after the
+    /// other; and each of them.
+    words: &'a [u32],
+    clients: &'a [Position],
+    flight: &'a [LetterId],
+    deferred: &'a [LetterId],
+    replay: Option<u32>,
+}
+
+impl<Mc: Machine> Clone for View<'_, Mc> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<Mc: Machine> Copy for View<'_, Mc> {}
+
+/// How an event took its letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Taken {
+    /// Out of the flight, at this index.
+    Removed(u32),
+    /// A copy of the letter at this index, which stays in flight as the second letter
+    /// ([`Letter::kept`]).
+    Copied(u32, LetterId),
+    /// From the deferred queue (a replay); its place there is in [`Step::queue`].
+    Replayed,
+}
+
+/// What an event does to the deferred queue.
+#[derive(Debug, Clone, Copy)]
+enum Queue {
+    Same,
+    Push(LetterId),
+    Remove(u32),
+}
+
+/// What one event changes in the state it runs in, but the machine and context (which the event
+/// changes in place, on copies): only the client whose letter it delivers can move, so a step
+/// is that client's new position, how the letter was taken, what the client sent next and the
+/// change to the deferred queue. A buffer, reused from one event to the next.
+pub(crate) struct Step {
+    client: u32,
+    position: Position,
+    taken: Taken,
+    /// The letters the client sent after the delivery, appended to the flight.
+    sent: Vec<LetterId>,
+    queue: Queue,
+    replay: Option<u32>,
+    /// The fingerprint of the state reached, when [`Setup::step`] was given the parts of the
+    /// parent's; and the parts of the state reached: the client's slot, the clients' sum and the
+    /// deferred queue's hash.
+    fingerprint: Option<u64>,
+    slot: u64,
+    clients: u64,
+    queue_hash: u64,
+    /// The cell of the state × message matrix the event exercised.
+    cell: (StateId, MessageId),
+    /// What happened, when the event ran with `text`.
+    happened: Option<Happened>,
+}
+
+impl Step {
+    pub(crate) fn new() -> Self {
+        Self {
+            client: 0,
+            position: 0,
+            taken: Taken::Replayed,
+            sent: Vec::new(),
+            queue: Queue::Same,
+            replay: None,
+            fingerprint: None,
+            slot: 0,
+            clients: 0,
+            queue_hash: 0,
+            cell: (StateId(0), MessageId(0)),
+            happened: None,
+        }
+    }
+
+    /// The cell of the state × message matrix the event exercised (unless its handler panicked).
+    pub(crate) fn cell(&self) -> (StateId, MessageId) {
+        self.cell
+    }
+
+    /// The fingerprint of the state reached (see [`Setup::step`]).
+    pub(crate) fn fingerprint(&self) -> Option<u64> {
+        self.fingerprint
+    }
+
+    /// Appends the plain data of the state reached from `parent` to `out`: the clients'
+    /// positions, the letters in flight, then the deferred queue; returns how many letters are in
+    /// flight.
+    fn write(&self, parent: &View<'_, impl Machine>, out: &mut Vec<u32>) -> usize {
+        // The parent's words are copied in as few pieces as the step allows (two, usually): a
+        // state is a few dozen bytes, where each copy's call costs more than its bytes.
+        let width = parent.clients.len();
+        let flight_end = width + parent.flight.len();
+        let start = out.len();
+        out.reserve(parent.words.len() + self.sent.len() + 1);
+        match self.taken {
+            Taken::Removed(index) => {
+                let cut = width + index as usize;
+                out.extend_from_slice(&parent.words[..cut]);
+                out.extend_from_slice(&parent.words[cut + 1..flight_end]);
+            }
+            Taken::Copied(index, kept) => {
+                out.extend_from_slice(&parent.words[..flight_end]);
+                // The copy that stays in flight takes the delivered letter's place.
+                out[start + width + index as usize] = kept;
+            }
+            Taken::Replayed => out.extend_from_slice(&parent.words[..flight_end]),
+        }
+        out[start + self.client as usize] = self.position;
+        if !self.sent.is_empty() {
+            out.extend_from_slice(&self.sent);
+        }
+        let flight = out.len() - start - width;
+        if !parent.deferred.is_empty() {
+            out.extend_from_slice(parent.deferred);
+        }
+        match self.queue {
+            Queue::Same => {}
+            Queue::Push(letter) => out.push(letter),
+            Queue::Remove(index) => {
+                out.remove(start + width + flight + index as usize);
+            }
+        }
+        flight
+    }
+
+    /// The deferred queue after the step.
+    fn deferred<'a>(
+        &'a self,
+        parent: &View<'a, impl Machine>,
+    ) -> impl Iterator<Item = LetterId> + 'a {
+        let (removed, pushed) = match self.queue {
+            Queue::Same => (NONE, None),
+            Queue::Push(letter) => (NONE, Some(letter)),
+            Queue::Remove(index) => (index, None),
+        };
+        parent
+            .deferred
+            .iter()
+            .zip(0u32..)
+            .filter(move |(_, index)| *index != removed)
+            .map(|(&letter, _)| letter)
+            .chain(pushed)
+    }
+}
+
+/// The parts of a state's fingerprint that a step can change, kept with the state: each client's
+/// "slot" (its position and its letters in flight, hashed), the sum of what the slots add to the
+/// fingerprint, and the hash of the deferred queue. A step changes one client's slot, so the
+/// fingerprint of the state it reaches costs a few additions, whatever the number of clients and
+/// letters.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Parts<'a> {
+    slots: &'a [u64],
+    clients: u64,
+    queue: u64,
+}
+
+/// [`Parts`], owned: those of a [`World`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Print {
+    slots: Vec<u64>,
+    clients: u64,
+    queue: u64,
+}
+
+/// What a slot adds to the fingerprint. Slots are summed, so the clients of a symmetric group
+/// (which share a seed) can be permuted without changing it; the mix keeps a slot's position and
+/// letters together (two clients swapping only their letters is another state).
+fn slot_term(slot: u64) -> u64 {
+    mix(slot, 0xc1)
 }
 
 /// Breadth-first levels, stored flat: each state's plain-data parts are spans of level-wide
 /// vectors, so a level is read and written sequentially (no allocation per state, and the
-/// hardware prefetches what the next state needs).
+/// hardware prefetches what the next state needs). States are expanded where they lie, through a
+/// [`View`], and a cleared level keeps its buffers for the level after next.
 pub(crate) struct Level<Mc: Machine> {
     heads: Vec<Head<Mc>>,
-    clients: Vec<ClientState>,
-    letters: Vec<Letter>,
+    /// Per state, its clients' positions, its letters in flight and its deferred queue.
+    words: Vec<u32>,
+    /// Per state, its clients' slots ([`Parts`]), when states are fingerprinted.
+    slots: Vec<u64>,
     paths: Vec<u8>,
     /// Clients per state.
     width: usize,
 }
 
+/// A state of a level, but for its spans of the level's vectors. Where they start is not
+/// kept: a level is read in order, and each span starts where the one before ends.
 struct Head<Mc: Machine> {
-    machine: Option<Mc>,
+    machine: Mc,
     context: Mc::Context,
     replay: Option<u32>,
-    letters: usize,
     flight: u32,
     deferred: u32,
-    path: usize,
     path_len: u32,
+    clients: u64,
+    queue: u64,
 }
 
 impl<Mc: Machine> Level<Mc> {
     pub(crate) fn new(width: usize) -> Self {
         Self {
             heads: Vec::new(),
-            clients: Vec::new(),
-            letters: Vec::new(),
+            words: Vec::new(),
+            slots: Vec::new(),
             paths: Vec::new(),
             width,
         }
@@ -167,76 +440,98 @@ impl<Mc: Machine> Level<Mc> {
 
     pub(crate) fn clear(&mut self) {
         self.heads.clear();
-        self.clients.clear();
-        self.letters.clear();
+        self.words.clear();
+        self.slots.clear();
         self.paths.clear();
     }
 
-    /// Appends a state (moving its machine and context out of `world`), reached by `path` then
-    /// event `index`.
-    pub(crate) fn push(
-        &mut self,
-        world: &mut World<Mc>,
-        context: Mc::Context,
-        path: &[u8],
-        index: Option<u32>,
-    ) {
-        let start = self.paths.len();
-        self.paths.extend_from_slice(path);
-        if let Some(index) = index {
-            push_varint(&mut self.paths, index);
-        }
-        let letters = self.letters.len();
-        self.letters.extend_from_slice(&world.flight);
-        self.letters.extend_from_slice(&world.deferred);
-        self.clients.extend_from_slice(&world.clients);
+    /// Appends the initial state (the empty path), with its fingerprint parts; a world whose
+    /// handler panicked is not one.
+    pub(crate) fn push_world(&mut self, world: World<Mc>, print: &Print) {
+        let Some(machine) = world.machine else {
+            return;
+        };
+        self.words.extend_from_slice(&world.words);
+        self.slots.extend_from_slice(&print.slots);
         self.heads.push(Head {
-            machine: world.machine.take(),
-            context,
+            machine,
+            context: world.context,
             replay: world.replay,
-            letters,
-            flight: u32::try_from(world.flight.len()).unwrap_or(NONE),
-            deferred: u32::try_from(world.deferred.len()).unwrap_or(NONE),
-            path: start,
-            path_len: u32::try_from(self.paths.len() - start).unwrap_or(NONE),
+            flight: u32::try_from(world.flight).unwrap_or(NONE),
+            deferred: u32::try_from(world.words.len() - world.width - world.flight).unwrap_or(NONE),
+            path_len: 0,
+            clients: print.clients,
+            queue: print.queue,
         });
     }
 
-    /// Takes the states out, oldest first: each is loaded into `world` (whose buffers are reused)
-    /// and handed to `visit` with its path; `visit` returns `false` to stop.
-    pub(crate) fn drain(
+    /// Appends the state `step` reaches from `parent` (whose fingerprint parts are `parts` and
+    /// path is `path`) by its event number `index`, with the machine and context the step left.
+    pub(crate) fn push_step(
         &mut self,
-        world: &mut World<Mc>,
-        mut visit: impl FnMut(&mut World<Mc>, &[u8]) -> bool,
+        (parent, parts, path): (&View<'_, Mc>, &Parts<'_>, &[u8]),
+        step: &Step,
+        (machine, context): (Mc, Mc::Context),
+        index: u32,
     ) {
-        let heads = core::mem::take(&mut self.heads);
-        for (i, head) in heads.into_iter().enumerate() {
-            world.machine = head.machine;
-            world.context = head.context;
-            world.replay = head.replay;
-            world.clients.clear();
-            world
-                .clients
-                .extend_from_slice(&self.clients[i * self.width..(i + 1) * self.width]);
-            let flight_end = head.letters + head.flight as usize;
-            world.flight.clear();
-            world
-                .flight
-                .extend_from_slice(&self.letters[head.letters..flight_end]);
-            world.deferred.clear();
-            world
-                .deferred
-                .extend_from_slice(&self.letters[flight_end..flight_end + head.deferred as usize]);
-            let path = &self.paths[head.path..head.path + head.path_len as usize];
-            if !visit(world, path) {
-                break;
-            }
+        let start = self.paths.len();
+        self.paths.extend_from_slice(path);
+        push_varint(&mut self.paths, index);
+        let words = self.words.len();
+        let flight = step.write(parent, &mut self.words);
+        if !parts.slots.is_empty() {
+            let first = self.slots.len();
+            self.slots.extend_from_slice(parts.slots);
+            self.slots[first + step.client as usize] = step.slot;
         }
-        self.clear();
+        self.heads.push(Head {
+            machine,
+            context,
+            replay: step.replay,
+            flight: u32::try_from(flight).unwrap_or(NONE),
+            deferred: u32::try_from(self.words.len() - words - self.width - flight).unwrap_or(NONE),
+            path_len: u32::try_from(self.paths.len() - start).unwrap_or(NONE),
+            clients: step.clients,
+            queue: step.queue_hash,
+        });
+    }
+
+    /// The states, in order, borrowed, each with its fingerprint parts and its path.
+    pub(crate) fn states(&self) -> impl Iterator<Item = (View<'_, Mc>, Parts<'_>, &[u8])> {
+        let width = self.width;
+        let slots_width = if self.slots.is_empty() { 0 } else { width };
+        let (mut words, mut slots, mut paths) = (&self.words[..], &self.slots[..], &self.paths[..]);
+        self.heads.iter().map(move |head| {
+            let (all, rest) = words.split_at(width + (head.flight + head.deferred) as usize);
+            words = rest;
+            let (clients, rest) = all.split_at(width);
+            let (flight, rest) = rest.split_at(head.flight as usize);
+            let deferred = rest;
+            let (own, rest) = slots.split_at(slots_width);
+            slots = rest;
+            let (path, rest) = paths.split_at(head.path_len as usize);
+            paths = rest;
+            let view = View {
+                machine: &head.machine,
+                context: &head.context,
+                words: all,
+                clients,
+                flight,
+                deferred,
+                replay: head.replay,
+            };
+            let parts = Parts {
+                slots: own,
+                clients: head.clients,
+                queue: head.queue,
+            };
+            (view, parts, path)
+        })
     }
 }
 
 /// Appends `index` as a LEB128 varint.
+#[inline]
 pub(crate) fn push_varint(out: &mut Vec<u8>, mut index: u32) {
     loop {
         #[allow(clippy::cast_possible_truncation)]
@@ -269,13 +564,85 @@ impl BuildHasher for FpBuild {
     }
 }
 
+/// Consecutive entries of a vector: a script's steps in [`Arena::steps`], the letters of a
+/// [`Resumed`].
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+/// Values interned by index, each with its hash.
+struct Interned<T> {
+    values: Vec<(T, u64)>,
+    index: HashMap<T, u32, FpBuild>,
+}
+
+impl<T: Copy + Eq + Hash> Interned<T> {
+    fn new() -> Self {
+        Self {
+            values: Vec::new(),
+            index: HashMap::with_hasher(FpBuild),
+        }
+    }
+
+    /// The index of `value`, added (with `hash(&value)`) if new.
+    fn intern(&mut self, value: T, hash: impl FnOnce(&T) -> u64) -> u32 {
+        let next = u32::try_from(self.values.len()).unwrap_or(NONE);
+        let index = *self.index.entry(value).or_insert(next);
+        if index == next {
+            self.values.push((value, hash(&value)));
+        }
+        index
+    }
+
+    fn get(&self, index: u32) -> T {
+        self.values[index as usize].0
+    }
+
+    fn hash(&self, index: u32) -> u64 {
+        self.values[index as usize].1
+    }
+}
+
 /// Every script the clients run, each once: the clients' own, and the continuations' results
-/// interned by the id of the frame that runs them; and the stacks of frames under a top one.
+/// interned by the id of the frame that runs them; the stacks of frames under a top one; and the
+/// client positions and letters the states refer to.
 pub(crate) struct Arena<Mc: Machine> {
-    scripts: Vec<Steps<Mc>>,
+    /// The steps of every script, one after the other; a script is a [`Span`] of them, and a
+    /// letter knows its step's place here, so reaching it touches no reference count.
+    steps: Vec<Rc<dyn Envelope<Mc>>>,
+    /// Per step, whether its sender waits for the reply, and its message: read as the client
+    /// sends and as the message is delivered, with no virtual call.
+    waits: Vec<bool>,
+    messages: Vec<MessageId>,
+    scripts: Vec<Span>,
     by_id: HashMap<u64, u32, FpBuild>,
     outers: Vec<Outer>,
     outer_by_hash: HashMap<u64, u32, FpBuild>,
+    positions: Interned<ClientState>,
+    letters: Interned<Letter>,
+    /// Where a reply took its client: what [`Setup::resume`] did, by what it depends on.
+    resumed: HashMap<Resumption, Resumed, FpBuild>,
+    /// The letters of every [`Resumed`], one after the other.
+    resumed_sent: Vec<LetterId>,
+}
+
+/// What a reply does to its client depends on nothing else: where the client was, the letter
+/// replied to and the reply's hash (`None`: the ask has no continuation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Resumption {
+    position: Position,
+    letter: LetterId,
+    reply: Option<u64>,
+}
+
+/// Where a reply took its client, and what the client sent next (a [`Span`] of
+/// [`Arena::resumed_sent`]).
+#[derive(Debug, Clone, Copy)]
+struct Resumed {
+    position: Position,
+    sent: Span,
 }
 
 impl<Mc: Machine> Arena<Mc> {
@@ -287,6 +654,39 @@ impl<Mc: Machine> Arena<Mc> {
             self.outers.push(outer);
         }
         (index, hash)
+    }
+
+    /// Adds a script; returns its index.
+    fn push_script(&mut self, steps: impl IntoIterator<Item = Rc<dyn Envelope<Mc>>>) -> u32 {
+        let start = self.steps.len();
+        for step in steps {
+            self.waits.push(step.waits());
+            self.messages.push(step.message());
+            self.steps.push(step);
+        }
+        self.scripts.push(Span {
+            start: u32::try_from(start).unwrap_or(NONE),
+            len: u32::try_from(self.steps.len() - start).unwrap_or(NONE),
+        });
+        u32::try_from(self.scripts.len() - 1).unwrap_or(NONE)
+    }
+
+    /// Where step `step` of script `script` is in [`steps`](Self::steps), if it exists.
+    fn step(&self, script: u32, step: u32) -> Option<usize> {
+        let span = self.scripts.get(script as usize)?;
+        (step < span.len).then(|| (span.start + step) as usize)
+    }
+
+    fn envelope(&self, letter: &Letter) -> Option<&Rc<dyn Envelope<Mc>>> {
+        self.steps.get(letter.at as usize)
+    }
+
+    fn position(&mut self, state: ClientState) -> Position {
+        self.positions.intern(state, ClientState::hash)
+    }
+
+    fn letter(&mut self, letter: Letter) -> LetterId {
+        self.letters.intern(letter, Letter::flight_hash)
     }
 }
 
@@ -346,23 +746,26 @@ where
         hash_state: Option<fn(&Mc, &Mc::Context) -> u64>,
     ) -> Self {
         let mut arena = Arena {
+            steps: Vec::new(),
+            waits: Vec::new(),
+            messages: Vec::new(),
             scripts: Vec::new(),
             by_id: HashMap::with_hasher(FpBuild),
             outers: Vec::new(),
             outer_by_hash: HashMap::with_hasher(FpBuild),
+            positions: Interned::new(),
+            letters: Interned::new(),
+            resumed: HashMap::with_hasher(FpBuild),
+            resumed_sent: Vec::new(),
         };
-        let mut roots = Vec::with_capacity(scripts.len());
-        for script in scripts {
+        let mut roots: Vec<u32> = Vec::with_capacity(scripts.len());
+        for (client, script) in scripts.iter().enumerate() {
             // Identical clients share their script (by pointer), and so its index.
-            let index = arena
-                .scripts
+            let index = scripts[..client]
                 .iter()
                 .position(|known| Rc::ptr_eq(known, script))
-                .unwrap_or_else(|| {
-                    arena.scripts.push(Rc::clone(script));
-                    arena.scripts.len() - 1
-                });
-            roots.push(u32::try_from(index).unwrap_or(NONE));
+                .map_or_else(|| arena.push_script(script.iter().cloned()), |i| roots[i]);
+            roots.push(index);
         }
         Self {
             names,
@@ -376,26 +779,24 @@ where
         }
     }
 
+    /// The letter `id` stands for.
+    pub(crate) fn letter(&self, id: LetterId) -> Letter {
+        self.arena.borrow().letters.get(id)
+    }
+
     /// The envelope a letter carries.
     pub(crate) fn envelope(&self, letter: &Letter) -> Option<Rc<dyn Envelope<Mc>>> {
-        let arena = self.arena.borrow();
-        let steps = arena.scripts.get(letter.script as usize)?;
-        steps.get(letter.step as usize).cloned()
+        self.arena.borrow().envelope(letter).cloned()
     }
 
     /// The world before anything is delivered: every client has sent what it sends before its
     /// first ask.
     pub(crate) fn initial(&self, machine: Mc, context: Mc::Context) -> World<Mc> {
-        let mut world = World {
-            machine: Some(machine),
-            context,
-            clients: Vec::with_capacity(self.roots.len()),
-            flight: Vec::new(),
-            deferred: Vec::new(),
-            replay: None,
-        };
+        let mut clients = Vec::with_capacity(self.roots.len());
+        let mut letters = Vec::new();
+        let mut arena = self.arena.borrow_mut();
         for (index, &script) in self.roots.iter().enumerate() {
-            world.clients.push(ClientState {
+            let mut state = ClientState {
                 top: Frame {
                     script,
                     next: 0,
@@ -404,22 +805,55 @@ where
                 outer: NONE,
                 outer_hash: 0,
                 status: Status::Done,
-            });
+            };
             let client = u32::try_from(index).unwrap_or(NONE);
-            self.run_client(&self.arena.borrow(), &mut world, client);
+            self.run_client(&mut arena, &mut state, client, &mut letters);
+            clients.push(arena.position(state));
         }
-        world
+        let (width, flight) = (clients.len(), letters.len());
+        clients.append(&mut letters);
+        World {
+            machine: Some(machine),
+            context,
+            words: clients,
+            width,
+            flight,
+            replay: None,
+        }
     }
 
-    /// Runs a client until it waits for a reply or has sent everything.
-    fn run_client(&self, arena: &Arena<Mc>, world: &mut World<Mc>, client: u32) {
-        let state = &mut world.clients[client as usize];
+    /// Sends step `step` (at `at` in [`Arena::steps`]) of the frame with id `id`, for `client`:
+    /// interns the letter.
+    fn send(
+        &self,
+        arena: &mut Arena<Mc>,
+        (client, id): (u32, u64),
+        (step, at): (u32, usize),
+    ) -> LetterId {
+        arena.letter(Letter {
+            origin: mix(id, u64::from(step)),
+            client,
+            at: u32::try_from(at).unwrap_or(NONE),
+            awaited: arena.waits[at],
+            copies: self.redeliveries,
+        })
+    }
+
+    /// Runs a client until it waits for a reply or has sent everything; what it sends goes to
+    /// `out`.
+    fn run_client(
+        &self,
+        arena: &mut Arena<Mc>,
+        state: &mut ClientState,
+        client: u32,
+        out: &mut Vec<LetterId>,
+    ) {
         loop {
-            let Some(steps) = arena.scripts.get(state.top.script as usize) else {
+            if state.top.script == NONE {
                 state.status = Status::Done;
                 return;
-            };
-            let Some(envelope) = steps.get(state.top.next as usize) else {
+            }
+            let Some(at) = arena.step(state.top.script, state.top.next) else {
                 // This frame is finished: go back to the one under it.
                 match arena.outers.get(state.outer as usize) {
                     Some(outer) => {
@@ -431,15 +865,9 @@ where
                 }
                 continue;
             };
-            let waits = envelope.waits();
-            world.flight.push(Letter {
-                origin: mix(state.top.id, u64::from(state.top.next)),
-                client,
-                script: state.top.script,
-                step: state.top.next,
-                awaited: waits,
-                copies: self.redeliveries,
-            });
+            let waits = arena.waits[at];
+            let top = state.top;
+            out.push(self.send(arena, (client, top.id), (top.next, at)));
             state.top.next += 1;
             if waits {
                 state.status = Status::Waiting;
@@ -454,36 +882,23 @@ where
     fn start(
         &self,
         arena: &mut Arena<Mc>,
-        world: &mut World<Mc>,
-        client: u32,
-        script: u32,
-        id: u64,
+        state: &mut ClientState,
+        (client, script, id): (u32, u32, u64),
+        out: &mut Vec<LetterId>,
     ) {
-        let Some(steps) = arena.scripts.get(script as usize).cloned() else {
-            self.run_client(arena, world, client);
+        let Some(&span) = arena.scripts.get(script as usize) else {
+            self.run_client(arena, state, client, out);
             return;
         };
-        for (index, envelope) in steps.iter().enumerate() {
-            let index = u32::try_from(index).unwrap_or(NONE);
-            let waits = envelope.waits();
-            world.flight.push(Letter {
-                origin: mix(id, u64::from(index)),
-                client,
-                script,
-                step: index,
-                awaited: waits,
-                copies: self.redeliveries,
-            });
+        for index in 0..span.len {
+            let at = (span.start + index) as usize;
+            let waits = arena.waits[at];
+            out.push(self.send(arena, (client, id), (index, at)));
             if waits {
-                let state = &mut world.clients[client as usize];
                 state.status = Status::Waiting;
-                if (index as usize) + 1 < steps.len() {
+                if index + 1 < span.len {
                     let top = state.top;
-                    let live = arena
-                        .scripts
-                        .get(top.script as usize)
-                        .is_some_and(|s| (top.next as usize) < s.len());
-                    if live {
+                    if arena.step(top.script, top.next).is_some() {
                         let (outer, hash) = arena.intern_outer(Outer {
                             frame: top,
                             parent: state.outer,
@@ -501,35 +916,35 @@ where
                 return;
             }
         }
-        self.run_client(arena, world, client);
+        self.run_client(arena, state, client, out);
     }
 
     /// The events enabled in `world`, in a fixed order.
-    pub(crate) fn events(&self, world: &World<Mc>, out: &mut Vec<Event>) {
+    pub(crate) fn events(&self, world: &View<'_, Mc>, out: &mut Vec<Event>) {
         out.clear();
-        if world.machine.is_none() {
-            return;
-        }
         if world.replay.is_some() {
             out.push(Event::Replay);
             if self.replay == Replay::Immediate {
                 return;
             }
         }
+        let arena = self.arena.borrow();
+        let letters = &arena.letters;
         match self.network {
             Network::Ordered => {
                 // FIFO per sender: only each client's oldest letter can arrive.
                 let mut seen: u128 = 0;
-                for (index, letter) in world.flight.iter().enumerate() {
-                    let first = if letter.client < 128 {
-                        let bit = 1u128 << letter.client;
+                for (index, &id) in world.flight.iter().enumerate() {
+                    let client = letters.get(id).client;
+                    let first = if client < 128 {
+                        let bit = 1u128 << client;
                         let first = seen & bit == 0;
                         seen |= bit;
                         first
                     } else {
                         !world.flight[..index]
                             .iter()
-                            .any(|earlier| earlier.client == letter.client)
+                            .any(|&earlier| letters.get(earlier).client == client)
                     };
                     if first {
                         let index = u32::try_from(index).unwrap_or(NONE);
@@ -544,10 +959,10 @@ where
                 }
             }
             Network::Duplicating => {
-                for (index, letter) in world.flight.iter().enumerate() {
+                for (index, &id) in world.flight.iter().enumerate() {
                     let index = u32::try_from(index).unwrap_or(NONE);
                     out.push(Event::Deliver { index, keep: false });
-                    if letter.copies > 0 {
+                    if letters.get(id).copies > 0 {
                         out.push(Event::Deliver { index, keep: true });
                     }
                 }
@@ -555,39 +970,232 @@ where
         }
     }
 
-    /// Takes the letter `event` delivers out of the network (or the deferred queue); `None` if the
-    /// event does not apply to `world`.
-    fn take(world: &mut World<Mc>, event: Event) -> Option<(Letter, bool, bool)> {
-        match event {
+    /// Runs `event` in `parent`, on `machine` and `context` (copies of the parent's, which the
+    /// dispatch changes), and describes the rest of what changes in `step`; returns the machine
+    /// the dispatch left, or `None` if the event does not apply to `parent`. With `coverage`,
+    /// marks the cell it exercised; with `text`, says what happened in `step.happened`. With the
+    /// fingerprint parts of `parent` (`parts`), computes the fingerprint of the state reached
+    /// from them and the step alone, as [`fingerprint`](Self::fingerprint) of that state would
+    /// be, so that nothing needs to be copied first.
+    pub(crate) fn step(
+        &self,
+        (parent, parts): (&View<'_, Mc>, Option<&Parts<'_>>),
+        event: Event,
+        (machine, context): (Mc, &mut Mc::Context),
+        (coverage, text): (Option<&mut Coverage>, bool),
+        step: &mut Step,
+    ) -> Result<Option<Mc>, Panicked> {
+        let (id, taken) = match event {
             Event::Deliver { index, keep } => {
-                let index = index as usize;
-                if index >= world.flight.len() {
-                    return None;
-                }
-                let letter = if keep {
-                    let letter = world.flight[index];
-                    let kept = &mut world.flight[index];
-                    kept.copies = kept.copies.saturating_sub(1);
-                    kept.awaited = false;
-                    letter
-                } else {
-                    world.flight.remove(index)
+                let Some(&id) = parent.flight.get(index as usize) else {
+                    return Ok(None);
                 };
-                Some((letter, false, keep))
+                let taken = if keep {
+                    Taken::Copied(index, NONE)
+                } else {
+                    Taken::Removed(index)
+                };
+                (id, taken)
             }
             Event::Replay => {
-                let cursor = world.replay.unwrap_or(0) as usize;
-                if cursor >= world.deferred.len() {
-                    world.replay = None;
-                    return None;
+                let cursor = parent.replay.unwrap_or(0);
+                let Some(&id) = parent.deferred.get(cursor as usize) else {
+                    return Ok(None);
+                };
+                (id, Taken::Replayed)
+            }
+        };
+        // One borrow for the whole event: the user's code that runs meanwhile (handlers, the
+        // continuation) cannot reach the arena.
+        let mut arena = self.arena.borrow_mut();
+        let letter = arena.letters.get(id);
+        let replayed = taken == Taken::Replayed;
+        let from = machine.state();
+        let awaited = letter.awaited;
+        let Some(envelope) = arena.envelope(&letter) else {
+            return Ok(None);
+        };
+        // A continuation already interned for this reply is not run again.
+        let known = |key: u64| arena.by_id.get(&mix(letter.origin, key)).copied();
+        let mut reply = Reply {
+            awaited,
+            text,
+            known: &known,
+            next: Next::Resume,
+            script: None,
+            shown: None,
+        };
+        let delivered = catch_unwind(AssertUnwindSafe(|| {
+            envelope.deliver(machine, context, &mut reply)
+        }));
+        let message = arena.messages[letter.at as usize];
+        let Reply {
+            next,
+            script,
+            shown,
+            ..
+        } = reply;
+        let (machine, kind, to) = delivered.map_err(|payload| Panicked {
+            message: panic_text(payload.as_ref()),
+        })?;
+        if let Some(coverage) = coverage {
+            coverage.mark(from, message);
+        }
+        step.cell = (from, message);
+        if text {
+            step.happened = Some(Happened {
+                from,
+                to,
+                kind,
+                reply: shown,
+                replayed,
+                duplicate_kept: matches!(taken, Taken::Copied(..)),
+                redelivery: !replayed && letter.copies < self.redeliveries,
+            });
+        }
+        self.settle(
+            &mut arena,
+            parent,
+            (id, letter, taken),
+            (kind, next, script),
+            step,
+        );
+        step.fingerprint = match (self.hash_state, parts) {
+            (Some(hash_state), Some(parts)) => Some(self.fingerprint_step(
+                &arena,
+                (parent, parts),
+                step,
+                hash_state(&machine, context),
+            )),
+            _ => None,
+        };
+        Ok(Some(machine))
+    }
+
+    /// What the delivery of `letter` (`id`, taken as `taken`) in `parent` changes besides the
+    /// machine and context, now that the dispatch did `kind`: the sender's position and what it
+    /// sends next, the deferred queue and the replay cursor, into `step`.
+    #[inline]
+    fn settle(
+        &self,
+        arena: &mut Arena<Mc>,
+        parent: &View<'_, Mc>,
+        (id, letter, taken): (LetterId, Letter, Taken),
+        (kind, next, script): (Kind, Next, Option<Script<Mc>>),
+        step: &mut Step,
+    ) {
+        let (replayed, awaited) = (taken == Taken::Replayed, letter.awaited);
+        step.client = letter.client;
+        step.position = parent.clients[letter.client as usize];
+        step.taken = match taken {
+            Taken::Copied(index, _) => Taken::Copied(index, arena.letter(letter.kept())),
+            other => other,
+        };
+        step.sent.clear();
+        step.queue = Queue::Same;
+        step.replay = parent.replay;
+        let cursor = parent.replay.unwrap_or(0);
+        // The deferred queue without the replayed letter.
+        let deferred = parent.deferred.len() - usize::from(replayed);
+        match kind {
+            Kind::Moved | Kind::Stayed | Kind::Discarded => {
+                if awaited {
+                    self.resume(arena, step, (id, &letter), (next, script));
                 }
-                Some((world.deferred.remove(cursor), true, false))
+                if replayed {
+                    step.queue = Queue::Remove(cursor);
+                }
+                if kind == Kind::Moved {
+                    step.replay = (deferred > 0).then_some(0);
+                } else if replayed {
+                    step.replay = ((cursor as usize) < deferred).then_some(cursor);
+                }
+            }
+            Kind::Deferred => {
+                if replayed {
+                    // Back where it was (a parked letter has no redeliveries left already): the
+                    // replay moves on to the next one.
+                    step.replay = ((cursor as usize) < deferred).then_some(cursor + 1);
+                } else {
+                    let mut parked = letter;
+                    parked.copies = 0;
+                    step.queue = Queue::Push(arena.letter(parked));
+                }
+            }
+            Kind::Rejected | Kind::Panicked => {
+                if awaited {
+                    // It waits for a reply that never comes: it stops, its script forgotten.
+                    step.position = arena.position(ClientState {
+                        top: Frame::DONE,
+                        outer: NONE,
+                        outer_hash: 0,
+                        status: Status::GaveUp,
+                    });
+                }
+                if replayed {
+                    step.queue = Queue::Remove(cursor);
+                    step.replay = ((cursor as usize) < deferred).then_some(cursor);
+                }
             }
         }
     }
 
-    /// Runs `event` on `world`. With `coverage`, marks the cell it exercised; with `text`, says
-    /// what happened.
+    /// The sender of `letter` got its reply: runs its continuation, if any, then goes on. The
+    /// first time only: what this does is remembered, since the same client position, letter and
+    /// reply meet again in many interleavings.
+    fn resume(
+        &self,
+        arena: &mut Arena<Mc>,
+        step: &mut Step,
+        (id, letter): (LetterId, &Letter),
+        (next, script): (Next, Option<Script<Mc>>),
+    ) {
+        let resumption = Resumption {
+            position: step.position,
+            letter: id,
+            reply: match next {
+                Next::Resume => None,
+                Next::Interned { key, .. } | Next::Fresh { key } => Some(key),
+            },
+        };
+        if let Some(resumed) = arena.resumed.get(&resumption) {
+            let sent =
+                resumed.sent.start as usize..(resumed.sent.start + resumed.sent.len) as usize;
+            step.position = resumed.position;
+            step.sent.extend_from_slice(&arena.resumed_sent[sent]);
+            return;
+        }
+        let mut state = arena.positions.get(step.position);
+        match next {
+            Next::Resume => {
+                self.run_client(arena, &mut state, letter.client, &mut step.sent);
+            }
+            Next::Interned { key, index } => {
+                let frame = (letter.client, index, mix(letter.origin, key));
+                self.start(arena, &mut state, frame, &mut step.sent);
+            }
+            Next::Fresh { key } => {
+                let index = arena.push_script(script.map(|s| s.steps).unwrap_or_default());
+                arena.by_id.insert(mix(letter.origin, key), index);
+                let frame = (letter.client, index, mix(letter.origin, key));
+                self.start(arena, &mut state, frame, &mut step.sent);
+            }
+        }
+        step.position = arena.position(state);
+        let start = arena.resumed_sent.len();
+        arena.resumed_sent.extend_from_slice(&step.sent);
+        let resumed = Resumed {
+            position: step.position,
+            sent: Span {
+                start: u32::try_from(start).unwrap_or(NONE),
+                len: u32::try_from(step.sent.len()).unwrap_or(NONE),
+            },
+        };
+        arena.resumed.insert(resumption, resumed);
+    }
+
+    /// Runs `event` on `world` in place. With `coverage`, marks the cell it exercised; with
+    /// `text`, says what happened. For traces and random walks: the search does not copy states.
     pub(crate) fn apply(
         &self,
         world: &mut World<Mc>,
@@ -595,168 +1203,159 @@ where
         coverage: Option<&mut Coverage>,
         text: bool,
     ) -> Result<Option<Happened>, Panicked> {
-        let Some((letter, replayed, duplicate_kept)) = Self::take(world, event) else {
+        let Some(view) = world.view() else {
             return Ok(None);
         };
-        let redelivery = !replayed && letter.copies < self.redeliveries;
-        let Some(envelope) = self.envelope(&letter) else {
-            return Ok(None);
-        };
-        let Some(machine) = world.machine.take() else {
-            return Ok(None);
-        };
-        let from = machine.state();
-        let context = &mut world.context;
-        let awaited = letter.awaited;
-        let delivered = {
-            let arena = self.arena.borrow();
-            // A continuation already interned for this reply is not run again.
-            let mut known = |key: u64| arena.by_id.contains_key(&mix(letter.origin, key));
-            catch_unwind(AssertUnwindSafe(|| {
-                envelope.deliver(machine, context, awaited, &mut known, text)
-            }))
-        };
-        let (machine, delivery) = match delivered {
-            Ok(done) => done,
-            Err(payload) => {
-                return Err(Panicked {
-                    message: panic_text(payload.as_ref()),
-                });
+        let mut context = view.context.clone();
+        let mut step = Step::new();
+        let machine = match self.step(
+            (&view, None),
+            event,
+            (view.machine.clone(), &mut context),
+            (coverage, text),
+            &mut step,
+        ) {
+            Ok(Some(machine)) => machine,
+            Ok(None) => return Ok(None),
+            Err(panic) => {
+                world.machine = None;
+                return Err(panic);
             }
         };
+        let mut words = Vec::new();
+        world.flight = step.write(&view, &mut words);
+        world.words = words;
         world.machine = Some(machine);
-        if let Some(coverage) = coverage {
-            coverage.mark(from, envelope.message());
-        }
-        let client = letter.client;
-        let kind = delivery.kind;
-        let happened = text.then(|| Happened {
-            from,
-            to: delivery.to,
-            kind,
-            reply: delivery.reply_text.clone(),
-            replayed,
-            duplicate_kept,
-            redelivery,
-        });
-        let cursor = if replayed {
-            world.replay.unwrap_or(0)
-        } else {
-            0
-        };
-        match kind {
-            Kind::Moved | Kind::Stayed | Kind::Discarded => {
-                if awaited {
-                    self.resume(
-                        world,
-                        &letter,
-                        delivery.continues,
-                        delivery.reply_key,
-                        delivery.next,
-                    );
-                }
-                if kind == Kind::Moved {
-                    world.replay = (!world.deferred.is_empty()).then_some(0);
-                } else if replayed {
-                    world.replay = ((cursor as usize) < world.deferred.len()).then_some(cursor);
-                }
-            }
-            Kind::Deferred => {
-                let mut parked = letter;
-                parked.copies = 0;
-                if replayed {
-                    world.deferred.insert(cursor as usize, parked);
-                    world.replay =
-                        ((cursor as usize + 1) < world.deferred.len()).then_some(cursor + 1);
-                } else {
-                    world.deferred.push(parked);
-                }
-            }
-            Kind::Rejected | Kind::Panicked => {
-                if awaited {
-                    // It waits for a reply that never comes: it stops, its script forgotten.
-                    let state = &mut world.clients[client as usize];
-                    state.status = Status::GaveUp;
-                    state.top = Frame::DONE;
-                    state.outer = NONE;
-                    state.outer_hash = 0;
-                }
-                if replayed {
-                    world.replay = ((cursor as usize) < world.deferred.len()).then_some(cursor);
-                }
-            }
-        }
-        Ok(happened)
+        world.context = context;
+        world.replay = step.replay;
+        Ok(step.happened.take())
     }
 
-    /// The sender of `letter` got its reply: runs its continuation, if any, then goes on.
-    fn resume(
-        &self,
-        world: &mut World<Mc>,
-        letter: &Letter,
-        continues: bool,
-        key: u64,
-        script: Option<Script<Mc>>,
-    ) {
-        let mut arena = self.arena.borrow_mut();
-        if !continues {
-            self.run_client(&arena, world, letter.client);
-            return;
-        }
-        let id = mix(letter.origin, key);
-        let index = if let Some(&index) = arena.by_id.get(&id) {
-            index
-        } else {
-            let steps: Steps<Mc> = Rc::from(script.map(|s| s.steps).unwrap_or_default());
-            let index = u32::try_from(arena.scripts.len()).unwrap_or(NONE);
-            arena.scripts.push(steps);
-            arena.by_id.insert(id, index);
-            index
-        };
-        self.start(&mut arena, world, letter.client, index, id);
+    /// What client `client`'s position adds to its slot.
+    fn position_hash(&self, arena: &Arena<Mc>, client: usize, position: Position) -> u64 {
+        mix(self.seeds[client], arena.positions.hash(position))
     }
 
-    /// The world's fingerprint: the machine and context (through their `Hash`), each client's
-    /// position with the letters it has in flight, and the deferred queue. The clients of a
-    /// symmetric group share a seed and are summed, so permuting them gives the same fingerprint.
-    pub(crate) fn fingerprint(&self, world: &World<Mc>, scratch: &mut Vec<u64>) -> Option<u64> {
-        let hash_state = self.hash_state?;
-        let machine = world.machine.as_ref()?;
-        let mut total = hash_state(machine, &world.context);
-        scratch.clear();
-        for (state, seed) in world.clients.iter().zip(&self.seeds) {
-            let h = mix(*seed, state.status as u64);
-            scratch.push(mix(mix(h, state.top.hash()), state.outer_hash));
-        }
-        for letter in &world.flight {
-            let slot = &mut scratch[letter.client as usize];
-            let one = mix(
-                letter.origin,
-                u64::from(letter.copies) << 1 | u64::from(letter.awaited),
-            );
-            *slot = match self.network {
-                // FIFO per sender: the order of a client's letters is part of its state.
-                Network::Ordered => mix(*slot, one),
-                Network::Unordered | Network::Duplicating => {
-                    slot.wrapping_add(mix(one, 0x001e_77e4))
-                }
-            };
-        }
-        for h in scratch.iter() {
-            total = total.wrapping_add(mix(*h, 0xc1));
-        }
-        let mut queue = 0xdef_u64;
-        for letter in &world.deferred {
-            queue = mix(
+    fn queue_hash(&self, arena: &Arena<Mc>, deferred: impl Iterator<Item = LetterId>) -> u64 {
+        deferred.fold(0xdef, |queue, id| {
+            let letter = arena.letters.get(id);
+            mix(
                 queue,
                 mix(
                     mix(letter.origin, self.seeds[letter.client as usize]),
                     u64::from(letter.awaited),
                 ),
-            );
+            )
+        })
+    }
+
+    /// The fingerprint of a state with these parts, whose machine and context hash to `state`.
+    fn total(state: u64, clients: u64, queue: u64, replay: Option<u32>) -> u64 {
+        state
+            .wrapping_add(clients)
+            .wrapping_add(mix(queue, replay.map_or(u64::MAX, u64::from)))
+    }
+
+    /// The world's fingerprint: the machine and context (through their `Hash`), each client's
+    /// position with the letters it has in flight, and the deferred queue. The clients of a
+    /// symmetric group share a seed and are summed, so permuting them gives the same fingerprint.
+    /// Its parts are left in `print`.
+    pub(crate) fn fingerprint(&self, world: &View<'_, Mc>, print: &mut Print) -> Option<u64> {
+        let hash_state = self.hash_state?;
+        let arena = self.arena.borrow();
+        print.slots.clear();
+        print.slots.extend(
+            world
+                .clients
+                .iter()
+                .enumerate()
+                .map(|(client, &position)| self.position_hash(&arena, client, position)),
+        );
+        for &id in world.flight {
+            let slot = &mut print.slots[arena.letters.get(id).client as usize];
+            *slot = slot.wrapping_add(arena.letters.hash(id));
         }
-        total = total.wrapping_add(mix(queue, world.replay.map_or(u64::MAX, u64::from)));
-        Some(total)
+        print.clients = print
+            .slots
+            .iter()
+            .fold(0, |sum, &slot| sum.wrapping_add(slot_term(slot)));
+        print.queue = self.queue_hash(&arena, world.deferred.iter().copied());
+        Some(Self::total(
+            hash_state(world.machine, world.context),
+            print.clients,
+            print.queue,
+            world.replay,
+        ))
+    }
+
+    /// The fingerprint of the state `step` reaches from `parent` (whose parts are `parts`), where
+    /// the machine and context hash to `state`. Leaves the parts of the state reached in `step`.
+    #[inline]
+    fn fingerprint_step(
+        &self,
+        arena: &Arena<Mc>,
+        (parent, parts): (&View<'_, Mc>, &Parts<'_>),
+        step: &mut Step,
+        state: u64,
+    ) -> u64 {
+        let client = step.client as usize;
+        let before = parts.slots[client];
+        let mut slot = before;
+        let position = parent.clients[client];
+        if position != step.position {
+            slot = slot
+                .wrapping_sub(self.position_hash(arena, client, position))
+                .wrapping_add(self.position_hash(arena, client, step.position));
+        }
+        let letters = &arena.letters;
+        match step.taken {
+            Taken::Removed(index) => {
+                slot = slot.wrapping_sub(letters.hash(parent.flight[index as usize]));
+            }
+            Taken::Copied(index, kept) => {
+                slot = slot
+                    .wrapping_sub(letters.hash(parent.flight[index as usize]))
+                    .wrapping_add(letters.hash(kept));
+            }
+            Taken::Replayed => {}
+        }
+        for &id in &step.sent {
+            slot = slot.wrapping_add(letters.hash(id));
+        }
+        step.slot = slot;
+        step.clients = parts
+            .clients
+            .wrapping_sub(slot_term(before))
+            .wrapping_add(slot_term(slot));
+        step.queue_hash = match step.queue {
+            Queue::Same => parts.queue,
+            Queue::Push(_) | Queue::Remove(_) => self.queue_hash(arena, step.deferred(parent)),
+        };
+        Self::total(state, step.clients, step.queue_hash, step.replay)
+    }
+
+    /// [`fingerprint`](Self::fingerprint) of the state `step` reaches, written out: what
+    /// [`step`](Self::step) computed must equal it (checked in debug builds).
+    #[cfg(debug_assertions)]
+    pub(crate) fn fingerprint_written(
+        &self,
+        parent: &View<'_, Mc>,
+        step: &Step,
+        (machine, context): (&Mc, &Mc::Context),
+    ) -> Option<u64> {
+        let mut words = Vec::new();
+        let flight = step.write(parent, &mut words);
+        let width = parent.clients.len();
+        let view = View {
+            machine,
+            context,
+            words: &words,
+            clients: &words[..width],
+            flight: &words[width..width + flight],
+            deferred: &words[width + flight..],
+            replay: step.replay,
+        };
+        self.fingerprint(&view, &mut Print::default())
     }
 }
 
