@@ -44,6 +44,8 @@ pub(crate) struct State {
     pub terminal: Option<Span>,
     /// The variant's name as text (asking an `Ident` for it crosses the proc-macro bridge).
     pub name: String,
+    /// The data type as text.
+    pub data_text: Option<String>,
     pub snake: String,
 }
 
@@ -53,6 +55,8 @@ pub(crate) struct MessageRef {
     pub name: Ident,
     /// `name` as text.
     pub text: String,
+    /// The type as written, as text (for the emitters that write code as text).
+    pub ty_text: String,
     /// The path without generic arguments, for intra-doc links.
     pub link: String,
     pub snake: String,
@@ -97,6 +101,7 @@ impl Model {
                 initial: s.initial,
                 terminal: s.terminal,
                 name: s.ident.to_string(),
+                data_text: s.data.as_ref().map(|ty| ty.to_token_stream().to_string()),
                 snake: snake(&s.ident.to_string()),
             })
             .collect();
@@ -183,6 +188,7 @@ impl Model {
             ty: ty.clone(),
             snake: snake(&name.to_string()),
             text: name.to_string(),
+            ty_text: key.clone(),
             link: format!("{leading}{}", segments.join("::")),
             name,
         });

@@ -5,19 +5,19 @@
 use std::fmt::Write as _;
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 
 use super::Names;
 use crate::model::{Action, Cell};
 
 pub(super) fn emit(names: &Names<'_>) -> TokenStream {
-    let texts = Texts::new(names);
+    let handlers = names.handlers_path.to_string();
     (0..names.model.messages.len())
-        .map(|message| accepts(names, &texts, message))
+        .map(|message| accepts(names, &handlers, message))
         .collect()
 }
 
-fn accepts(names: &Names<'_>, texts: &Texts, message: usize) -> TokenStream {
+fn accepts(names: &Names<'_>, handlers: &str, message: usize) -> TokenStream {
     let model = names.model;
     let ty = &model.messages[message].ty;
     let index = u16::try_from(message).unwrap_or(u16::MAX);
@@ -39,7 +39,7 @@ fn accepts(names: &Names<'_>, texts: &Texts, message: usize) -> TokenStream {
     for cell in &cells {
         match &cell.action {
             Action::Discard => spanned.extend(discard_arm(names, cell)),
-            _ => arm(names, texts, cell, &mut text),
+            _ => arm(names, handlers, cell, &mut text),
         }
     }
     let catch_all = (cells.len() < model.states.len())
@@ -90,34 +90,13 @@ pub(super) fn input_args(names: &Names<'_>) -> TokenStream {
     quote!(<#(#params,)* __LockstepC>)
 }
 
-/// The text of what every arm names: the handler trait path and, per message, its type.
-struct Texts {
-    handlers: String,
-    messages: Vec<String>,
-}
-
-impl Texts {
-    fn new(names: &Names<'_>) -> Self {
-        Texts {
-            handlers: names.handlers_path.to_string(),
-            messages: names
-                .model
-                .messages
-                .iter()
-                .map(|m| m.ty.to_token_stream().to_string())
-                .collect(),
-        }
-    }
-}
-
 /// Appends the arm of one `on` or `defer` cell as text.
-fn arm(names: &Names<'_>, texts: &Texts, cell: &Cell, out: &mut String) {
+fn arm(names: &Names<'_>, handlers: &str, cell: &Cell, out: &mut String) {
     let model = names.model;
     let state = &model.states[cell.state];
     let variant = &state.name;
     let has_data = state.data.is_some();
-    let message = &texts.messages[cell.message];
-    let handlers = &texts.handlers;
+    let message = &model.messages[cell.message].ty_text;
     let handler = format!("{}_on_{}", state.snake, model.messages[cell.message].snake);
     let from = cell.state;
     let bind = if has_data { "(state)" } else { "" };

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
+use quote::quote;
 
 use super::Names;
 use super::dispatch::input_args;
@@ -233,7 +233,7 @@ fn machine_impl(names: &Names<'_>) -> TokenStream {
     let mut route_arms = String::new();
     let mut id_arms = String::new();
     for (i, m) in model.messages.iter().enumerate() {
-        let ty = m.ty.to_token_stream().to_string();
+        let ty = &m.ty_text;
         let variant = &m.text;
         let _ = write!(
             route_arms,
