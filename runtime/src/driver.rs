@@ -169,6 +169,37 @@ impl<Mc: Machine> Driver<Mc> {
         Ok(outcome)
     }
 
+    /// The current state's `#[timeout(..)]` elapsed: runs its timeout cell. The synchronous driver
+    /// has no clock, so tests and simulations say when time is up. Returns `false` (and does
+    /// nothing) if the current state declares no timeout, or the machine is poisoned.
+    pub fn elapse(&mut self, context: &mut Mc::Context) -> bool {
+        let Some(machine) = self.machine.take() else {
+            return false;
+        };
+        let input = match machine.timeout() {
+            Some(_) => Mc::timeout_input::<Bare>(crate::Timeout::elapsed()),
+            None => None,
+        };
+        let Some(input) = input else {
+            self.machine = Some(machine);
+            return false;
+        };
+        let (machine, replayed) = Mc::route(input, DispatchBare { machine, context });
+        self.machine = Some(machine);
+        if let Replayed::Done { changed: true } = replayed {
+            self.replay_deferred(context);
+        }
+        true
+    }
+
+    /// Runs the first state's `#[enter]` hook ([`Machine::start`]); call it once before the first
+    /// message if the machine has enter hooks.
+    pub fn start(&mut self, context: &mut Mc::Context) {
+        if let Some(machine) = self.machine.as_mut() {
+            machine.start(context);
+        }
+    }
+
     /// `gen_statem`'s postpone: after a state change, every deferred message is retried oldest first;
     /// one deferred again keeps its place, and any further state change restarts from the oldest.
     fn replay_deferred(&mut self, context: &mut Mc::Context) {

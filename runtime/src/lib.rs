@@ -68,6 +68,9 @@ mod driver;
 #[cfg(feature = "check")]
 pub mod check;
 
+#[cfg(feature = "actor")]
+pub mod actor;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
@@ -76,9 +79,9 @@ pub use machine::{
     Accepts, Bare, Carrier, Cell, CellKind, Cells, Machine, MessageId, StateId, StateInfo, Targets,
     Visit,
 };
-pub use message::{Message, Reply, Tell, WithReply};
+pub use message::{Message, Reply, Tell, Timeout, WithReply};
 pub use outcome::{Outcome, Reason, Rejected};
-pub use typestate::Transition;
+pub use typestate::{Transition, TypedState};
 
 #[cfg(feature = "alloc")]
 pub use describe::table;

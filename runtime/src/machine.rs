@@ -1,7 +1,9 @@
 //! The traits a `#[derive(Machine)]` implements, and the static description of the machine that
 //! drivers, docs, the checker and coverage read.
 
-use crate::message::Message;
+use core::time::Duration;
+
+use crate::message::{Message, Timeout};
 use crate::outcome::Outcome;
 
 /// A state of a machine, by its position in [`Machine::STATES`].
@@ -179,6 +181,25 @@ pub trait Machine: Sized {
 
     /// The [`MessageId`] of the input's message.
     fn input_message<C: Carrier>(input: &Self::Input<C>) -> MessageId;
+
+    /// How long the current state may last before its `#[timeout(..)]` cell runs, if it declares
+    /// one. A driver with a clock arms a timer on entering the state and cancels it on leaving.
+    fn timeout(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Wraps the [`Timeout`] message as an input; `None` for a machine that declares no timeout.
+    #[doc(hidden)]
+    fn timeout_input<C: Carrier>(item: C::Of<Timeout>) -> Option<Self::Input<C>> {
+        drop(item);
+        None
+    }
+
+    /// Runs the current state's `#[enter]` hook, if it has one. Dispatch runs the hooks of every
+    /// transition; a driver calls this once when it starts running a machine in its first state.
+    fn start(&mut self, context: &mut Self::Context) {
+        let _ = context;
+    }
 }
 
 /// A machine that has a cell for `M` in at least one state. Sending a message to a machine that

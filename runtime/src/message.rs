@@ -57,3 +57,34 @@ pub type Reply<M> = <M as Message>::Reply;
 /// What a handler of `M` returns when it moves to a state holding `T`: `T` alone for a message
 /// without a reply, `(T, Reply<M>)` otherwise.
 pub type WithReply<M, T> = <M as Message>::WithReply<T>;
+
+/// The message a state's `#[timeout(..)]` cell takes: the state lasted as long as it declared.
+///
+/// Only a driver with a clock sends it (the actor arms a timer on entering such a state, cancels
+/// it on leaving, and fences timers from earlier visits); no one else can make one, so a sender
+/// cannot end a state early. The synchronous [`Driver`](crate::Driver) has no clock: a test fires
+/// the timeout with `Driver::elapse`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Timeout(());
+
+impl Timeout {
+    pub(crate) const fn elapsed() -> Self {
+        Timeout(())
+    }
+}
+
+impl Message for Timeout {
+    type Reply = ();
+    type WithReply<T> = T;
+    const NAME: &'static str = "Timeout";
+
+    fn split_reply<T>(with: T) -> (T, ()) {
+        (with, ())
+    }
+
+    fn join_reply<T>(value: T, (): ()) -> T {
+        value
+    }
+
+    fn __provided_reply<H: ?Sized>() {}
+}

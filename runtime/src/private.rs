@@ -2,6 +2,7 @@
 
 pub use core;
 pub use core::marker::PhantomData;
+pub use core::time::Duration;
 pub use core::option::Option::{self, None, Some};
 pub use core::result::Result::{self, Err, Ok};
 

@@ -5,6 +5,7 @@
 //! machine and the state (`TurnstileLocked`, `TurnstileUnlocked(pub Paid)`), each with a `send`
 //! method bounded by [`Transition`].
 
+use crate::machine::{Machine, StateId};
 use crate::message::Message;
 
 /// A state (as its generated struct) that accepts `M`, and what it becomes.
@@ -20,4 +21,12 @@ pub trait Transition<M: Message>: Sized {
     type Next;
     /// Runs the cell's handler.
     fn send(self, context: &mut Self::Context, message: M) -> M::WithReply<Self::Next>;
+}
+
+/// A state struct of a `#[machine(typestate)]` machine: which machine and which state it is.
+pub trait TypedState: Sized {
+    /// The machine.
+    type Machine: Machine;
+    /// The state.
+    const STATE: StateId;
 }

@@ -42,6 +42,11 @@ pub(crate) struct State {
     pub data: Option<Type>,
     pub initial: Option<Span>,
     pub terminal: Option<Span>,
+    /// `#[enter]` / `#[exit]` hooks.
+    pub enter: bool,
+    pub exit: bool,
+    /// `#[timeout(..)]`: (seconds, nanoseconds).
+    pub timeout: Option<(u64, u32)>,
     /// The variant's name as text (asking an `Ident` for it crosses the proc-macro bridge).
     pub name: String,
     /// The data type as text.
@@ -100,6 +105,9 @@ impl Model {
                 data: s.data.clone(),
                 initial: s.initial,
                 terminal: s.terminal,
+                enter: s.enter.is_some(),
+                exit: s.exit.is_some(),
+                timeout: s.timeout.map(|t| (t.secs, t.nanos)),
                 name: s.ident.to_string(),
                 data_text: s.data.as_ref().map(|ty| ty.to_token_stream().to_string()),
                 snake: snake(&s.ident.to_string()),

@@ -37,10 +37,22 @@ pub struct StateSpec {
     pub data: Option<Type>,
     pub initial: Option<Span>,
     pub terminal: Option<Span>,
+    /// `#[enter]` / `#[exit]`: the state has hooks the context implements.
+    pub enter: Option<Span>,
+    pub exit: Option<Span>,
+    /// `#[timeout(30s => Target)]`: the duration (its cell is in `cells`, on `lockstep::Timeout`).
+    pub timeout: Option<TimeoutSpec>,
     pub cells: Vec<CellSpec>,
     /// A cell attribute of this state could not be read in full (already reported): rules over the
     /// whole graph (reachability, `exhaustive`) would report follow-on errors, so they are skipped.
     pub incomplete: bool,
+}
+
+/// A state timeout's duration, as written.
+#[derive(Clone, Copy)]
+pub struct TimeoutSpec {
+    pub secs: u64,
+    pub nanos: u32,
 }
 
 /// One cell as written: `on(M => A | B)`, `on(M)`, `discard(M)`, `defer(M)`.
@@ -319,6 +331,9 @@ fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
         data,
         initial: None,
         terminal: None,
+        enter: None,
+        exit: None,
+        timeout: None,
         cells: Vec::new(),
         incomplete: false,
     };
@@ -337,17 +352,18 @@ fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
                     state.docs.push(s.value());
                 }
             }
-            "initial" | "terminal" => {
+            "initial" | "terminal" | "enter" | "exit" => {
                 if let Err(error) = attr.meta.require_path_only() {
                     errors.push(syn::Error::new(
                         error.span(),
                         format!("`#[{name}]` takes no arguments"),
                     ));
                 }
-                let slot = if name == "initial" {
-                    &mut state.initial
-                } else {
-                    &mut state.terminal
+                let slot = match name.as_str() {
+                    "initial" => &mut state.initial,
+                    "terminal" => &mut state.terminal,
+                    "enter" => &mut state.enter,
+                    _ => &mut state.exit,
                 };
                 if slot.is_some() {
                     errors.spanned(attr, format!("`#[{name}]` is written twice on this state"));
@@ -355,6 +371,7 @@ fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
                 *slot = Some(attr.path().span());
             }
             "on" | "discard" | "defer" => cells(attr, &name, &mut state, errors),
+            "timeout" => timeout(attr, &mut state, errors),
             // `ignore` is a built-in attribute (tests), so lockstep cannot use it; the user meant
             // `discard`. Read it as one so the rest of the spec is checked as intended.
             "ignore" if matches!(attr.meta, syn::Meta::List(_)) => {
@@ -419,6 +436,114 @@ fn cells(attr: &Attribute, kind: &str, state: &mut StateSpec, errors: &mut Error
             state.incomplete = true;
         }
     }
+}
+
+/// `#[timeout(30s => Target)]` (move, or `A | B`) or `#[timeout(30s)]` (stay): one cell on
+/// `lockstep::Timeout`, spanned on the duration, plus the duration the actor arms on entering.
+fn timeout(attr: &Attribute, state: &mut StateSpec, errors: &mut Errors) {
+    const FORM: &str = "`#[timeout(30s => Target)]` to move when the state lasts that long, \
+                        `#[timeout(30s)]` to run a handler and stay";
+    let keyword = attr
+        .path()
+        .get_ident()
+        .cloned()
+        .unwrap_or_else(|| Ident::new("timeout", attr.path().span()));
+    let parsed = attr.parse_args_with(|input: ParseStream<'_>| {
+        let lit: syn::Lit = input.parse()?;
+        let targets = if input.peek(Token![=>]) {
+            let arrow: Token![=>] = input.parse()?;
+            if input.is_empty() {
+                return Err(syn::Error::new_spanned(
+                    arrow,
+                    format!("`=>` is followed by the state to move to: {FORM}"),
+                ));
+            }
+            Some(Punctuated::<syn::Path, Token![|]>::parse_separated_nonempty_with(
+                input,
+                syn::Path::parse_mod_style,
+            )?)
+        } else {
+            None
+        };
+        Ok((lit, targets))
+    });
+    let (lit, targets) = match parsed {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            let mut error = error;
+            if !matches!(attr.meta, syn::Meta::List(_)) {
+                error = syn::Error::new_spanned(attr, format!("write {FORM}"));
+            }
+            errors.push(error);
+            state.incomplete = true;
+            return;
+        }
+    };
+    let span = lit.span();
+    match duration(&lit) {
+        Ok((secs, nanos)) => {
+            if state.timeout.is_some() {
+                errors.spanned(
+                    attr,
+                    "a state has one timeout: `#[timeout(..)]` is written twice on this state",
+                );
+            }
+            state.timeout = Some(TimeoutSpec { secs, nanos });
+        }
+        Err(message) => {
+            errors.at(span, message);
+            state.incomplete = true;
+            return;
+        }
+    }
+    let message: syn::TypePath = syn::parse_quote_spanned!(span=> ::lockstep::Timeout);
+    let action = match targets {
+        Some(targets) => Move(targets.iter().map(|path| target(path, errors)).collect()),
+        None => ActionSpec::Stay,
+    };
+    state.cells.push(CellSpec {
+        message,
+        action,
+        keyword,
+    });
+}
+
+/// `500ms`, `30s`, `1.5s`, `5min`, `2h` as (seconds, nanoseconds).
+fn duration(lit: &syn::Lit) -> Result<(u64, u32), String> {
+    const UNITS: &str = "write a number with its unit: `500ms`, `30s`, `1.5s`, `5min` or `2h`";
+    let (digits, suffix) = match lit {
+        syn::Lit::Int(int) => (int.base10_digits().to_owned(), int.suffix().to_owned()),
+        syn::Lit::Float(float) => (float.base10_digits().to_owned(), float.suffix().to_owned()),
+        _ => return Err(format!("a timeout is a duration: {UNITS}")),
+    };
+    let nanos_per_unit: u128 = match suffix.as_str() {
+        "ms" => 1_000_000,
+        "s" => 1_000_000_000,
+        "min" => 60_000_000_000,
+        "h" => 3_600_000_000_000,
+        "" => return Err(format!("`{digits}` has no unit: {UNITS}")),
+        other => return Err(format!("unknown unit `{other}`: {UNITS}")),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((&digits, ""));
+    let whole: u128 = whole
+        .parse()
+        .map_err(|_| format!("`{digits}{suffix}` is too long a timeout"))?;
+    let mut nanos = whole.checked_mul(nanos_per_unit);
+    // The fraction, digit by digit, exact to the nanosecond.
+    let mut scale = nanos_per_unit;
+    for digit in fraction.bytes().filter(u8::is_ascii_digit) {
+        scale /= 10;
+        nanos = nanos.and_then(|n| n.checked_add(u128::from(digit - b'0') * scale));
+    }
+    let nanos = nanos.ok_or_else(|| format!("`{digits}{suffix}` is too long a timeout"))?;
+    if nanos == 0 {
+        return Err("a timeout of zero would fire at once: give the state some time".into());
+    }
+    let secs = u64::try_from(nanos / 1_000_000_000)
+        .map_err(|_| format!("`{digits}{suffix}` is too long a timeout"))?;
+    // `nanos % 1e9` is below 1e9, so it fits.
+    let sub = u32::try_from(nanos % 1_000_000_000).unwrap_or(0);
+    Ok((secs, sub))
 }
 
 /// `Message` or `Message => A | B`.

@@ -99,24 +99,40 @@ fn arm(names: &Names<'_>, handlers: &str, cell: &Cell, out: &mut String) {
     let message = &model.messages[cell.message].ty_text;
     let handler = format!("{}_on_{}", state.snake, model.messages[cell.message].snake);
     let from = cell.state;
-    let bind = if has_data { "(state)" } else { "" };
+    let bind = match (has_data, state.exit) {
+        (false, _) => "",
+        (true, false) => "(state)",
+        (true, true) => "(mut state)",
+    };
     let arg = if has_data { "state, " } else { "" };
+    // Hooks: the source's exit runs before the handler takes its data, the target's enter after
+    // the handler made the target's data.
+    let exit = hook_call(handlers, state, "exit", "state");
     let _ = match &cell.action {
         Action::Move(targets) => {
             let invoke = format!("{handlers}::{handler}(context, {arg}message)");
             if let [to] = targets.as_slice() {
                 let target = &model.states[*to];
+                let enter = hook_call(handlers, target, "enter", "data");
                 if target.data.is_some() {
+                    let data = if target.enter { "mut data" } else { "data" };
                     write!(
                         out,
-                        "Self::{variant}{bind} => {{ let (data, reply) = __lockstep::split::<{message}, _>({invoke}); \
-                         (Self::{}(data), __lockstep::moved({from}, {to}, reply)) }}",
+                        "Self::{variant}{bind} => {{ {exit}let ({data}, reply) = __lockstep::split::<{message}, _>({invoke}); \
+                         {enter}(Self::{}(data), __lockstep::moved({from}, {to}, reply)) }}",
+                        target.name
+                    )
+                } else if exit.is_empty() && enter.is_empty() {
+                    write!(
+                        out,
+                        "Self::{variant}{bind} => (Self::{}, __lockstep::moved({from}, {to}, {invoke})),",
                         target.name
                     )
                 } else {
                     write!(
                         out,
-                        "Self::{variant}{bind} => (Self::{}, __lockstep::moved({from}, {to}, {invoke})),",
+                        "Self::{variant}{bind} => {{ {exit}let reply = {invoke}; \
+                         {enter}(Self::{}, __lockstep::moved({from}, {to}, reply)) }}",
                         target.name
                     )
                 }
@@ -127,14 +143,24 @@ fn arm(names: &Names<'_>, handlers: &str, cell: &Cell, out: &mut String) {
                 );
                 let mut branches = String::new();
                 for &t in targets {
-                    let target = &model.states[t].name;
-                    let _ = if model.states[t].data.is_some() {
-                        write!(
+                    let target = &model.states[t];
+                    let name = &target.name;
+                    let enter = hook_call(handlers, target, "enter", "data");
+                    let _ = match (target.data.is_some(), target.enter) {
+                        (true, false) => {
+                            write!(branches, "{cell_enum}::{name}(data) => (Self::{name}(data), {t}),")
+                        }
+                        (true, true) => write!(
                             branches,
-                            "{cell_enum}::{target}(data) => (Self::{target}(data), {t}),"
-                        )
-                    } else {
-                        write!(branches, "{cell_enum}::{target} => (Self::{target}, {t}),")
+                            "{cell_enum}::{name}(mut data) => {{ {enter}(Self::{name}(data), {t}) }}"
+                        ),
+                        (false, false) => {
+                            write!(branches, "{cell_enum}::{name} => (Self::{name}, {t}),")
+                        }
+                        (false, true) => write!(
+                            branches,
+                            "{cell_enum}::{name} => {{ {enter}(Self::{name}, {t}) }}"
+                        ),
                     };
                 }
                 if names.phantom.is_some() {
@@ -145,13 +171,14 @@ fn arm(names: &Names<'_>, handlers: &str, cell: &Cell, out: &mut String) {
                 }
                 write!(
                     out,
-                    "Self::{variant}{bind} => {{ let (next, reply) = __lockstep::split::<{message}, _>({invoke}); \
+                    "Self::{variant}{bind} => {{ {exit}let (next, reply) = __lockstep::split::<{message}, _>({invoke}); \
                      let (machine, to) = match next {{ {branches} }}; \
                      (machine, __lockstep::moved({from}, to, reply)) }}"
                 )
             }
         }
         Action::Stay => {
+            let value = if has_data { "(state)" } else { "" };
             let (bind_mut, arg) = if has_data {
                 ("(mut state)", "&mut state, ")
             } else {
@@ -160,7 +187,7 @@ fn arm(names: &Names<'_>, handlers: &str, cell: &Cell, out: &mut String) {
             write!(
                 out,
                 "Self::{variant}{bind_mut} => {{ let reply = {handlers}::{handler}(context, {arg}message); \
-                 (Self::{variant}{bind}, __lockstep::stayed({from}, reply)) }}"
+                 (Self::{variant}{value}, __lockstep::stayed({from}, reply)) }}"
             )
         }
         Action::Defer => {
@@ -172,6 +199,20 @@ fn arm(names: &Names<'_>, handlers: &str, cell: &Cell, out: &mut String) {
         }
         Action::Discard => Ok(()),
     };
+}
+
+/// `Handlers::exit_state(context, &mut data); ` when `state` has that hook, else nothing.
+pub(super) fn hook_call(handlers: &str, state: &crate::model::State, when: &str, data: &str) -> String {
+    let has = if when == "enter" { state.enter } else { state.exit };
+    if !has {
+        return String::new();
+    }
+    let arg = if state.data.is_some() {
+        format!(", &mut {data}")
+    } else {
+        String::new()
+    };
+    format!("{handlers}::{when}_{}(context{arg}); ", state.snake)
 }
 
 /// A discard arm, spanned on the user's message so a message with a reply is reported there.

@@ -31,6 +31,13 @@ pub(super) fn emit(names: &Names<'_>, stub: bool) -> TokenStream {
             method(names, cell, &name, stub, &mut methods);
         }
     }
+    for state in &model.states {
+        for (hook, when) in [(state.enter, "enter"), (state.exit, "exit")] {
+            if hook {
+                hook_method(state, when, stub, &mut methods);
+            }
+        }
+    }
     let methods = super::lex(&methods);
     let vis = &model.vis;
     let handlers = &names.handlers;
@@ -143,4 +150,30 @@ fn doc(model: &Model, cell: &Cell, provided: bool) -> String {
         );
     }
     doc
+}
+
+/// `enter_{state}` / `exit_{state}`: a hook sees the state's data but cannot change the state.
+fn hook_method(state: &crate::model::State, when: &str, stub: bool, out: &mut String) {
+    let name = &state.name;
+    let doc = if when == "enter" {
+        format!("Runs each time the machine enters `{name}` (after the handler that moved it there).")
+    } else {
+        format!("Runs each time the machine leaves `{name}` (before the handler that moves it on).")
+    };
+    let param = state
+        .data_text
+        .as_ref()
+        .map(|ty| format!(", state: &mut {ty}"))
+        .unwrap_or_default();
+    let _ = write!(
+        out,
+        "#[doc = {doc:?}] fn {when}_{}(&mut self{param})",
+        state.snake
+    );
+    if stub {
+        let used = if param.is_empty() { "" } else { "let _ = state;" };
+        let _ = write!(out, "{{ {used} }}");
+    } else {
+        out.push(';');
+    }
 }

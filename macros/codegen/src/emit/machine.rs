@@ -255,6 +255,7 @@ fn machine_impl(names: &Names<'_>) -> TokenStream {
         );
     }
     let route_body = super::lex(&format!("match input {{ {route_arms} }}"));
+    let lifecycle = lifecycle(names);
     let id_body = super::lex(&format!("match input {{ {id_arms} }}"));
     let input_ty = quote!(#input #args);
 
@@ -282,8 +283,61 @@ fn machine_impl(names: &Names<'_>) -> TokenStream {
             fn input_message<__LockstepC: ::lockstep::Carrier>(input: &#input_ty) -> ::lockstep::MessageId {
                 #id_body
             }
+
+            #lifecycle
         }
     }
+}
+
+/// `timeout`, `timeout_input` and `start`, only for machines that declare timeouts or enter hooks
+/// (the trait's defaults say "none").
+fn lifecycle(names: &Names<'_>) -> TokenStream {
+    let model = names.model;
+    let mut out = String::new();
+    let any = |state: &crate::model::State| if state.data.is_some() { "(..)" } else { "" };
+    if model.states.iter().any(|s| s.timeout.is_some()) {
+        let mut arms = String::new();
+        for state in &model.states {
+            if let Some((secs, nanos)) = state.timeout {
+                let _ = write!(
+                    arms,
+                    "Self::{}{} => ::lockstep::__private::Some(::lockstep::__private::Duration::new({secs}, {nanos})),",
+                    state.name,
+                    any(state)
+                );
+            }
+        }
+        let input = &names.input;
+        let _ = write!(
+            out,
+            "#[inline] fn timeout(&self) -> ::lockstep::__private::Option<::lockstep::__private::Duration> {{ \
+             #[allow(unreachable_patterns)] match self {{ {arms} _ => ::lockstep::__private::None }} }} \
+             #[inline] fn timeout_input<__LockstepC: ::lockstep::Carrier>(item: ::lockstep::__private::Of<__LockstepC, ::lockstep::Timeout>) \
+             -> ::lockstep::__private::Option<Self::Input<__LockstepC>> {{ ::lockstep::__private::Some({input}::Timeout(item)) }}"
+        );
+    }
+    if model.states.iter().any(|s| s.enter) {
+        let handlers = names.handlers_path.to_string();
+        let mut arms = String::new();
+        for state in &model.states {
+            let call = super::dispatch::hook_call(&handlers, state, "enter", "*state");
+            if !call.is_empty() {
+                let bind = if state.data.is_some() { "(state)" } else { "" };
+                let _ = write!(arms, "Self::{}{bind} => {{ {call}}}", state.name);
+            }
+        }
+        let _ = write!(
+            out,
+            "#[inline] fn start(&mut self, context: &mut Self::Context) {{ \
+             #[allow(unreachable_patterns)] match self {{ {arms} _ => {{}} }} }}"
+        );
+    }
+    let body = super::lex(&out);
+    if names.stub {
+        // The arms name handler methods and variants that may not exist in a broken spec.
+        return TokenStream::new();
+    }
+    body
 }
 
 /// `STATES`, `MESSAGES` and `CELL_TABLE`: the matrix as data, for drivers, errors, docs and coverage.

@@ -13,6 +13,7 @@ pub(super) fn emit(names: &Names<'_>) -> TokenStream {
     let mut out: TokenStream = model.cells.iter().map(|c| transition(names, c)).collect();
     for index in 0..model.states.len() {
         out.extend(inherent_send(names, index));
+        out.extend(typed_state(names, index));
     }
     out
 }
@@ -32,19 +33,34 @@ fn transition(names: &Names<'_>, cell: &Cell) -> TokenStream {
     let (next, body) = match &cell.action {
         Action::Move(targets) => {
             let handler = model.handler_name(cell);
-            let pattern = names.state_pattern(cell.state, &quote!(state));
+            let source = &model.states[cell.state];
+            let pattern = if source.exit {
+                names.state_pattern(cell.state, &quote!(mut state))
+            } else {
+                names.state_pattern(cell.state, &quote!(state))
+            };
+            let exit = hook(names, cell.state, "exit", &quote!(state));
             let data_arg = has_data.then(|| quote!(state,));
-            let invoke =
-                quote!(<#context as #handlers #args>::#handler(context, #data_arg message));
+            let invoke = quote!({
+                #exit
+                <#context as #handlers #args>::#handler(context, #data_arg message)
+            });
             if let [target] = targets.as_slice() {
                 {
                     let next_struct = names.state_struct(*target);
                     let next = quote!(#next_struct #args);
+                    let enter = hook(names, *target, "enter", &quote!(data));
                     let body = if model.states[*target].data.is_some() {
                         let value = names.state_value(*target, &quote!(data));
+                        let data = if model.states[*target].enter {
+                            quote!(mut data)
+                        } else {
+                            quote!(data)
+                        };
                         quote! {
                             let #pattern = self;
-                            let (data, reply) = <#message as ::lockstep::Message>::split_reply(#invoke);
+                            let (#data, reply) = <#message as ::lockstep::Message>::split_reply(#invoke);
+                            #enter
                             #join(#value, reply)
                         }
                     } else {
@@ -52,6 +68,7 @@ fn transition(names: &Names<'_>, cell: &Cell) -> TokenStream {
                         quote! {
                             let #pattern = self;
                             let reply = #invoke;
+                            #enter
                             #join(#value, reply)
                         }
                     };
@@ -60,13 +77,37 @@ fn transition(names: &Names<'_>, cell: &Cell) -> TokenStream {
             } else {
                 {
                     let cell_enum = names.cell_enum(cell.state, cell.message);
-                    (
-                        quote!(#cell_enum #args),
+                    let enters: Vec<TokenStream> = targets
+                        .iter()
+                        .filter(|&&t| model.states[t].enter)
+                        .map(|&t| {
+                            let variant = &model.states[t].ident;
+                            let call = hook(names, t, "enter", &quote!(*data));
+                            if model.states[t].data.is_some() {
+                                quote!(#cell_enum::#variant(data) => { #call })
+                            } else {
+                                quote!(#cell_enum::#variant => { #call })
+                            }
+                        })
+                        .collect();
+                    let body = if enters.is_empty() {
                         quote! {
                             let #pattern = self;
                             #invoke
-                        },
-                    )
+                        }
+                    } else {
+                        quote! {
+                            let #pattern = self;
+                            let (mut next, reply) = <#message as ::lockstep::Message>::split_reply(#invoke);
+                            #[allow(unreachable_patterns)]
+                            match &mut next {
+                                #(#enters)*
+                                _ => {}
+                            }
+                            #join(next, reply)
+                        }
+                    };
+                    (quote!(#cell_enum #args), body)
                 }
             }
         }
@@ -134,6 +175,38 @@ fn inherent_send(names: &Names<'_>, index: usize) -> TokenStream {
             ) -> <__LockstepM as ::lockstep::Message>::WithReply<<__LockstepM as ::lockstep::__private::Sent<Self>>::Next> {
                 ::lockstep::__private::Sent::send_to(message, self, context)
             }
+        }
+    }
+}
+
+/// The call of state `index`'s `enter` or `exit` hook on `data`, if it has one.
+fn hook(names: &Names<'_>, index: usize, when: &str, data: &TokenStream) -> TokenStream {
+    let state = &names.model.states[index];
+    let has = if when == "enter" { state.enter } else { state.exit };
+    if !has {
+        return TokenStream::new();
+    }
+    let context = &names.context;
+    let handlers = &names.handlers;
+    let args = &names.ty_args;
+    let method = quote::format_ident!("{}_{}", when, state.snake);
+    let data = state.data.is_some().then(|| quote!(, &mut #data));
+    quote!(<#context as #handlers #args>::#method(context #data);)
+}
+
+/// `TypedState`: which machine and state a state struct is (an actor session checks it).
+fn typed_state(names: &Names<'_>, index: usize) -> TokenStream {
+    let impl_generics = &names.impl_generics;
+    let args = &names.ty_args;
+    let where_clause = &names.where_clause;
+    let machine_ty = &names.machine_ty;
+    let this = names.state_struct(index);
+    let id = Names::state_id(index);
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::lockstep::TypedState for #this #args #where_clause {
+            type Machine = #machine_ty;
+            const STATE: ::lockstep::StateId = #id;
         }
     }
 }

@@ -1,0 +1,504 @@
+//! The actor's loop: one message at a time through the machine's dispatch. Raised events run
+//! before the next mailbox message, deferred messages are replayed after every state change,
+//! state timers are armed on entering a state and fenced by a visit number, and a handler's panic
+//! is caught, answered and either restarted from or ended with.
+
+use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::builder::{Factory, Restart};
+use super::error::{AskError, Failed, Panicked, StopCause};
+use super::handle::Final;
+use super::mail::{Asked, Envelope, Mail};
+use super::me::Me;
+use super::shared::{DeadLetter, DeadReason, Metrics, Shared};
+use crate::machine::{Accepts, Bare, Machine, Visit};
+use crate::message::{Message, Timeout};
+use crate::outcome::{Outcome, Reason, Rejected};
+
+pub(crate) struct Core<Mc: Machine> {
+    pub(crate) machine: Option<Mc>,
+    pub(crate) context: Option<Mc::Context>,
+    pub(crate) deferred: VecDeque<Mc::Input<Asked>>,
+    pub(crate) defer_capacity: usize,
+    pub(crate) shared: Arc<Shared<Mc>>,
+    pub(crate) me: Me<Mc>,
+    pub(crate) restart: Option<(Restart, Factory<Mc>)>,
+    /// When the restarts of the current window began, and how many it holds.
+    pub(crate) window: Option<(Instant, u32)>,
+    pub(crate) counts: Metrics,
+    /// The visit number of the current state: bumped on every state change, stamped on timers.
+    epoch: u64,
+    timer: Option<JoinHandle<()>>,
+    /// Replay the deferred queue from this position (set by a state change).
+    replay_at: Option<usize>,
+    panicked: Option<Panicked>,
+}
+
+/// What one delivery did, for the caller that keeps the deferred queue.
+enum Delivered<Mc: Machine> {
+    Done,
+    /// Deferred: where to keep it is the caller's choice (the back, or its old place).
+    Deferred(Mc::Input<Asked>),
+}
+
+impl<Mc: Machine + Send + 'static> Core<Mc>
+where
+    Mc::Input<Asked>: Send + 'static,
+{
+    pub(crate) fn new(
+        machine: Mc,
+        context: Mc::Context,
+        defer_capacity: usize,
+        shared: Arc<Shared<Mc>>,
+        me: Me<Mc>,
+        restart: Option<(Restart, Factory<Mc>)>,
+    ) -> Self {
+        Core {
+            machine: Some(machine),
+            context: Some(context),
+            deferred: VecDeque::new(),
+            defer_capacity,
+            shared,
+            me,
+            restart,
+            window: None,
+            counts: Metrics::default(),
+            epoch: 0,
+            timer: None,
+            replay_at: None,
+            panicked: None,
+        }
+    }
+
+    fn state_name(&self) -> &'static str {
+        self.machine
+            .as_ref()
+            .map_or("<stopped>", Machine::state_name)
+    }
+
+    /// Runs until the mailbox is closed and empty, or a handler panicked with no restart left.
+    pub(crate) async fn run(mut self, mut mailbox: mpsc::Receiver<Mail<Mc>>) -> Result<Final<Mc>, Failed> {
+        self.begin();
+        loop {
+            if let Some(panic) = self.panicked.take()
+                && !self.restart_after(&panic)
+            {
+                return Err(self.fail(panic, mailbox).await);
+            }
+            let Some(mail) = mailbox.recv().await else {
+                break;
+            };
+            match mail {
+                Mail::Message(input) => {
+                    self.deliver_fresh(input);
+                    self.settle();
+                }
+                Mail::Timeout { epoch } => self.time_out(epoch),
+                Mail::Stop(closed) => {
+                    // Everything already queued is still run; nothing new gets in.
+                    self.shared.set_cause(StopCause::Requested);
+                    mailbox.close();
+                    let _ = closed.send(());
+                }
+                Mail::State(reply) => {
+                    if let Some(machine) = &self.machine {
+                        let _ = reply.send(machine.state());
+                    }
+                }
+            }
+        }
+        if let Some(panic) = self.panicked.take()
+            && !self.restart_after(&panic)
+        {
+            return Err(self.fail(panic, mailbox).await);
+        }
+        self.shared.set_cause(StopCause::Ended);
+        let cause = self.shared.cause();
+        self.refuse_deferred(&cause);
+        self.finish();
+        match (self.machine.take(), self.context.take()) {
+            (Some(machine), Some(context)) => Ok(Final {
+                machine,
+                context,
+                metrics: self.counts,
+            }),
+            _ => Err(Failed::Aborted),
+        }
+    }
+
+    /// The first state: its enter hook, its timer.
+    fn begin(&mut self) {
+        let (Some(machine), Some(context)) = (self.machine.as_mut(), self.context.as_mut()) else {
+            return;
+        };
+        let state = machine.state_name();
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| machine.start(context))) {
+            self.machine = None;
+            self.panicked = Some(Panicked {
+                machine: Mc::NAME,
+                state,
+                message: "<start>",
+                payload: panic_text(&*payload),
+            });
+            return;
+        }
+        self.entered();
+    }
+
+    /// A state was entered: a new visit, its timer armed, the previous visit's timer cancelled.
+    fn entered(&mut self) {
+        self.epoch += 1;
+        if let Some(timer) = self.timer.take() {
+            timer.abort();
+        }
+        let Some(after) = self.machine.as_ref().and_then(Machine::timeout) else {
+            return;
+        };
+        let mailbox = self.me.mailbox.clone();
+        let epoch = self.epoch;
+        self.timer = Some(tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            if let Some(mailbox) = mailbox.upgrade() {
+                let _ = mailbox.send(Mail::Timeout { epoch }).await;
+            }
+        }));
+    }
+
+    fn time_out(&mut self, epoch: u64) {
+        // A timer armed in an earlier visit (cancelled too late, or queued behind the change)
+        // never fires into a later one.
+        if epoch != self.epoch {
+            self.counts.stale_timeouts += 1;
+            self.shared.counters.publish(&self.counts);
+            return;
+        }
+        let envelope = Envelope {
+            message: Timeout::elapsed(),
+            reply: None,
+        };
+        if let Some(input) = Mc::timeout_input::<Asked>(envelope) {
+            self.deliver_fresh(input);
+            self.settle();
+        }
+    }
+
+    /// A message from the mailbox (or raised): run it; keep it at the back if deferred.
+    fn deliver_fresh(&mut self, input: Mc::Input<Asked>) {
+        if let Delivered::Deferred(input) = Mc::route(input, Deliver { core: self, fresh: true }) {
+            self.deferred.push_back(input);
+        }
+    }
+
+    /// After a message: raised events first, then, if the state changed, the deferred messages
+    /// from the oldest; each of those may raise or change state again.
+    fn settle(&mut self) {
+        loop {
+            if self.panicked.is_some() {
+                break;
+            }
+            if self.shared.raised_any.load(Ordering::Acquire)
+                && let Some(input) = self.pop_raised()
+            {
+                self.deliver_fresh(input);
+                continue;
+            }
+            if let Some(at) = self.replay_at {
+                if let Some(input) = self.deferred.remove(at) {
+                    match Mc::route(input, Deliver { core: self, fresh: false }) {
+                        Delivered::Deferred(input) => {
+                            // Deferred again: it keeps its place.
+                            self.deferred.insert(at, input);
+                            if self.replay_at == Some(at) {
+                                self.replay_at = Some(at + 1);
+                            }
+                        }
+                        // Done: the next one moved up into `at`, or a state change restarted
+                        // the replay from the oldest.
+                        Delivered::Done => {}
+                    }
+                    continue;
+                }
+                self.replay_at = None;
+            }
+            break;
+        }
+        self.shared.counters.publish(&self.counts);
+    }
+
+    fn pop_raised(&self) -> Option<Mc::Input<Asked>> {
+        let mut raised = self
+            .shared
+            .raised
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let input = raised.pop_front();
+        if raised.is_empty() {
+            self.shared.raised_any.store(false, Ordering::Release);
+        }
+        input
+    }
+
+    /// Runs one message through the dispatch and settles its reply.
+    fn deliver<M: Message>(&mut self, envelope: Envelope<M>, fresh: bool) -> Delivered<Mc>
+    where
+        Mc: Accepts<M>,
+    {
+        let Envelope { message, reply } = envelope;
+        let (Some(machine), Some(context)) = (self.machine.take(), self.context.as_mut()) else {
+            // Only after a panic, which ends delivery until a restart.
+            let cause = self.shared.cause();
+            self.refuse(message, reply, &cause);
+            return Delivered::Done;
+        };
+        let before = machine.state_name();
+        #[cfg(feature = "tracing")]
+        let span = tracing::trace_span!(
+            "lockstep",
+            machine = Mc::NAME,
+            message = M::NAME,
+            from = before,
+            to = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+        );
+        #[cfg(feature = "tracing")]
+        let _entered = span.enter();
+        // Handlers are synchronous and own nothing of the loop's; after a panic the machine is
+        // gone and the context is dropped or replaced, so no broken invariant is observed.
+        let dispatched = catch_unwind(AssertUnwindSafe(|| machine.dispatch(context, message)));
+        let (machine, outcome) = match dispatched {
+            Ok(done) => done,
+            Err(payload) => {
+                let panic = Panicked {
+                    machine: Mc::NAME,
+                    state: before,
+                    message: M::NAME,
+                    payload: panic_text(&*payload),
+                };
+                #[cfg(feature = "tracing")]
+                span.record("outcome", "panicked");
+                tracing::error!(machine = Mc::NAME, state = before, message = M::NAME, payload = %panic.payload, "lockstep: handler panicked");
+                if let Some(reply) = reply {
+                    let _ = reply.send(Err(AskError::Panicked(panic.clone())));
+                }
+                self.panicked = Some(panic);
+                return Delivered::Done;
+            }
+        };
+        self.machine = Some(machine);
+        #[cfg(feature = "tracing")]
+        {
+            span.record("to", self.state_name());
+            span.record("outcome", outcome.kind());
+        }
+        match outcome {
+            Outcome::Moved { reply: value, .. } => {
+                self.counts.processed += 1;
+                answer(reply, value);
+                self.entered();
+                self.replay_at = Some(0);
+            }
+            Outcome::Stayed { reply: value, .. } => {
+                self.counts.processed += 1;
+                answer(reply, value);
+            }
+            Outcome::Discarded { reply: value, .. } => {
+                self.counts.discarded += 1;
+                answer(reply, value);
+            }
+            Outcome::Deferred { message, .. } => {
+                if !fresh {
+                    return Delivered::Deferred(Mc::input::<Asked>(Envelope { message, reply }));
+                }
+                if self.deferred.len() >= self.defer_capacity {
+                    self.turn_away(message, reply, Reason::DeferQueueFull);
+                } else {
+                    self.counts.deferred += 1;
+                    return Delivered::Deferred(Mc::input::<Asked>(Envelope { message, reply }));
+                }
+            }
+            Outcome::Rejected { message, .. } => {
+                self.turn_away(message, reply, Reason::NotAccepted);
+            }
+        }
+        Delivered::Done
+    }
+
+    /// A message the current state does not take: the asker gets it back in a [`Rejected`],
+    /// a told one goes to the dead letters.
+    fn turn_away<M: Message>(&mut self, message: M, reply: Option<super::mail::ReplyTo<M>>, reason: Reason)
+    where
+        Mc: Accepts<M>,
+    {
+        let info = self.machine.as_ref().map(|m| &Mc::STATES[m.state().index()]);
+        if let Some(reply) = reply {
+            self.counts.rejected += 1;
+            let _ = reply.send(Err(AskError::Rejected(Rejected {
+                machine: Mc::NAME,
+                state: info.map_or("<stopped>", |i| i.name),
+                accepted: info.map_or(&[][..], |i| i.accepted),
+                reason,
+                message,
+            })));
+        } else {
+            let reason = match reason {
+                Reason::DeferQueueFull => DeadReason::DeferQueueFull,
+                _ => DeadReason::NotAccepted,
+            };
+            self.dead_letter(Mc::input::<Bare>(message), reason);
+        }
+    }
+
+    /// A message the actor will not run because it stopped: askers get it back, told ones go to
+    /// the dead letters.
+    fn refuse<M: Message>(&mut self, message: M, reply: Option<super::mail::ReplyTo<M>>, cause: &StopCause)
+    where
+        Mc: Accepts<M>,
+    {
+        match reply {
+            Some(reply) => {
+                self.counts.rejected += 1;
+                let _ = reply.send(Err(AskError::Stopped {
+                    message: Some(message),
+                    cause: cause.clone(),
+                }));
+            }
+            None => self.dead_letter(Mc::input::<Bare>(message), DeadReason::Stopped),
+        }
+    }
+
+    fn dead_letter(&mut self, input: Mc::Input<Bare>, reason: DeadReason) {
+        self.counts.dead_lettered += 1;
+        self.shared.dead_letter(DeadLetter {
+            machine: Mc::NAME,
+            state: self.state_name(),
+            reason,
+            input,
+        });
+    }
+
+    fn refuse_deferred(&mut self, cause: &StopCause) {
+        while let Some(input) = self.deferred.pop_front() {
+            Mc::route(input, Refuse { core: self, cause });
+        }
+        while let Some(input) = self.pop_raised() {
+            Mc::route(input, Refuse { core: self, cause });
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(timer) = self.timer.take() {
+            timer.abort();
+        }
+        self.shared.counters.publish(&self.counts);
+    }
+
+    /// Restarts from the factory if the policy has a restart left in its window.
+    fn restart_after(&mut self, panic: &Panicked) -> bool {
+        let Some((policy, factory)) = self.restart.as_mut() else {
+            return false;
+        };
+        let now = Instant::now();
+        let (since, used) = match self.window {
+            Some((since, used)) if now.duration_since(since) <= policy.within => (since, used),
+            _ => (now, 0),
+        };
+        if used >= policy.max {
+            return false;
+        }
+        self.window = Some((since, used + 1));
+        // The factory is user code too: a panic there ends the actor like the handler's did.
+        let me = &self.me;
+        let Ok((machine, context)) = catch_unwind(AssertUnwindSafe(|| factory(me))) else {
+            return false;
+        };
+        tracing::warn!(machine = Mc::NAME, state = panic.state, message = panic.message, "lockstep: restarting after a panic");
+        self.machine = Some(machine);
+        self.context = Some(context);
+        self.counts.restarts += 1;
+        self.begin();
+        // A restart is a state change: what waited for one is retried.
+        self.replay_at = Some(0);
+        self.settle();
+        true
+    }
+
+    /// No restart left: every queued and deferred message is answered or dead-lettered with the
+    /// panic as the cause, and the actor ends.
+    async fn fail(&mut self, panic: Panicked, mut mailbox: mpsc::Receiver<Mail<Mc>>) -> Failed {
+        let cause = StopCause::Panicked(panic.clone());
+        self.shared.set_cause(cause.clone());
+        mailbox.close();
+        self.refuse_deferred(&cause);
+        while let Some(mail) = mailbox.recv().await {
+            if let Mail::Message(input) = mail {
+                Mc::route(input, Refuse { core: self, cause: &cause });
+            }
+        }
+        self.finish();
+        Failed::Panicked {
+            panic,
+            restarts: u32::try_from(self.counts.restarts).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+fn answer<M: Message>(reply: Option<super::mail::ReplyTo<M>>, value: M::Reply) {
+    if let Some(reply) = reply {
+        // The asker may have timed out and gone; its reply is dropped then.
+        let _ = reply.send(Ok(value));
+    }
+}
+
+fn panic_text(payload: &(dyn core::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "<a panic payload that is not a string>".to_owned())
+}
+
+struct Deliver<'a, Mc: Machine> {
+    core: &'a mut Core<Mc>,
+    fresh: bool,
+}
+
+impl<Mc: Machine + Send + 'static> Visit<Mc, Asked> for Deliver<'_, Mc>
+where
+    Mc::Input<Asked>: Send + 'static,
+{
+    type Output = Delivered<Mc>;
+
+    #[inline]
+    fn visit<M: Message>(self, envelope: Envelope<M>) -> Delivered<Mc>
+    where
+        Mc: Accepts<M>,
+    {
+        self.core.deliver(envelope, self.fresh)
+    }
+}
+
+struct Refuse<'a, Mc: Machine> {
+    core: &'a mut Core<Mc>,
+    cause: &'a StopCause,
+}
+
+impl<Mc: Machine + Send + 'static> Visit<Mc, Asked> for Refuse<'_, Mc>
+where
+    Mc::Input<Asked>: Send + 'static,
+{
+    type Output = ();
+
+    fn visit<M: Message>(self, envelope: Envelope<M>)
+    where
+        Mc: Accepts<M>,
+    {
+        self.core.refuse(envelope.message, envelope.reply, self.cause);
+    }
+}
