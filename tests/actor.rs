@@ -68,7 +68,9 @@ fn flood(flavor_multi: bool) {
             .enable_all()
             .build()
     } else {
-        tokio::runtime::Builder::new_current_thread().enable_all().build()
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
     }
     .unwrap();
     runtime.block_on(async {
@@ -132,10 +134,17 @@ fn flood(flavor_multi: bool) {
         let done = join.await.unwrap();
         let m = done.metrics;
         // Every message ends in exactly one place.
-        assert_eq!(m.processed + m.discarded + m.rejected + m.dead_lettered, sent, "{m:?}");
+        assert_eq!(
+            m.processed + m.discarded + m.rejected + m.dead_lettered,
+            sent,
+            "{m:?}"
+        );
         assert_eq!(m.rejected, rejected_asks);
         assert_eq!(m.dead_lettered, dead.load(Ordering::Relaxed));
-        assert!(m.deferred > 0 && m.dead_lettered > 0 && m.discarded > 0, "{m:?}");
+        assert!(
+            m.deferred > 0 && m.dead_lettered > 0 && m.discarded > 0,
+            "{m:?}"
+        );
         // The knocks the gate let through are in the order each was first taken: every knock
         // the context saw was processed, none twice.
         assert_eq!(done.context.knocks.len() as u64, done.context.passed);
@@ -186,7 +195,11 @@ async fn a_full_deferred_queue_answers_like_a_rejection() {
     let (gate, join) = Gate::Closed
         .actor(Ledger::default())
         .defer_capacity(2)
-        .dead_letters(move |letter| kept.lock().unwrap().push((letter.reason, letter.message_name())))
+        .dead_letters(move |letter| {
+            kept.lock()
+                .unwrap()
+                .push((letter.reason, letter.message_name()))
+        })
         .spawn();
     for i in 0..3 {
         gate.tell(Knock(i)).await.unwrap();
@@ -217,7 +230,10 @@ async fn stop_drains_what_was_queued_and_refuses_what_waits() {
         other => panic!("{other:?}"),
     }
     match asker.ask(Count).await {
-        Err(AskError::Stopped { message: Some(Count), cause: StopCause::Requested }) => {}
+        Err(AskError::Stopped {
+            message: Some(Count),
+            cause: StopCause::Requested,
+        }) => {}
         other => panic!("{other:?}"),
     }
     let done = join.await.unwrap();
@@ -251,7 +267,10 @@ async fn a_deferred_ask_is_answered_stopped_with_its_message() {
     wait.stop().await;
     drop(wait);
     match pending.await.unwrap() {
-        Err(AskError::Stopped { message: Some(Later), cause: StopCause::Requested }) => {}
+        Err(AskError::Stopped {
+            message: Some(Later),
+            cause: StopCause::Requested,
+        }) => {}
         other => panic!("{other:?}"),
     }
     join.await.unwrap();
@@ -290,7 +309,10 @@ async fn a_panic_stops_the_actor_and_every_waiting_asker_hears_why() {
     }
     for asker in waiting {
         match asker.await.unwrap() {
-            Err(AskError::Stopped { message: Some(Close), cause: StopCause::Panicked(p) }) => {
+            Err(AskError::Stopped {
+                message: Some(Close),
+                cause: StopCause::Panicked(p),
+            }) => {
                 assert_eq!(p.state, "Opened");
             }
             // An ask that lost the race and ran before the panic.
@@ -326,7 +348,10 @@ async fn restarts_at_most_n_times_within_the_window() {
     // A third panic within 10 s: no restart left.
     gate.tell(Open).await.unwrap();
     assert!(matches!(gate.ask(Boom).await, Err(AskError::Panicked(_))));
-    assert!(matches!(join.await, Err(Failed::Panicked { restarts: 2, .. })));
+    assert!(matches!(
+        join.await,
+        Err(Failed::Panicked { restarts: 2, .. })
+    ));
 }
 
 #[tokio::test(start_paused = true)]
@@ -349,49 +374,30 @@ async fn a_restart_window_that_passed_is_forgotten() {
 
 #[tokio::test(start_paused = true)]
 async fn ask_timeout_default_and_per_call() {
-    #[derive(Message)]
-    #[message(reply = ())]
-    pub struct Slow;
-    #[derive(Machine)]
-    enum Sleepy {
-        #[initial]
-        #[on(Slow)]
-        Awake,
-    }
-    impl SleepyHandlers for () {
-        fn awake_on_slow(&mut self, _: Slow) {
-            // A blocking handler: the kind of bug an ask timeout protects callers from.
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    }
-    let (sleepy, _join) = Sleepy::Awake
-        .actor(())
-        .ask_timeout(Some(Duration::from_millis(50)))
-        .spawn();
-    // Fill the mailbox's single slot path: the actor task is not polled while this one runs
-    // on the paused current-thread runtime, so the ask waits and its timer elapses.
-    let asked = sleepy.ask_within(Slow, Duration::from_secs(1));
-    let quick = sleepy.ask(Slow);
-    let (a, b) = tokio::join!(asked, quick);
-    assert!(a.is_ok() && b.is_ok(), "both answered in time");
-    // Block the actor's mailbox with a message it defers forever, then time out.
+    #[derive(Message, Debug, PartialEq)]
+    pub struct Ping;
+    // A state that defers `Ping` forever: an asker waits until its timeout.
     #[derive(Machine)]
     enum Stuck {
         #[initial]
-        #[defer(Slow)]
+        #[defer(Ping)]
         Here,
     }
-    let (stuck, _join) = Stuck::Here.actor(()).ask_timeout(Some(Duration::from_millis(50))).spawn();
+    let (stuck, _join) = Stuck::Here
+        .actor(())
+        .ask_timeout(Some(Duration::from_millis(50)))
+        .spawn();
     let started = tokio::time::Instant::now();
-    match stuck.ask(Slow).await {
+    match stuck.ask(Ping).await {
         Err(AskError::Timeout(after)) => assert_eq!(after, Duration::from_millis(50)),
         other => panic!("{other:?}"),
     }
     assert_eq!(started.elapsed(), Duration::from_millis(50));
-    match stuck.ask_within(Slow, Duration::from_secs(3)).await {
+    match stuck.ask_within(Ping, Duration::from_secs(3)).await {
         Err(AskError::Timeout(after)) => assert_eq!(after, Duration::from_secs(3)),
         other => panic!("{other:?}"),
     }
+    assert_eq!(started.elapsed(), Duration::from_millis(3050));
 }
 
 #[tokio::test]
@@ -469,7 +475,14 @@ async fn a_state_timeout_fires_after_its_duration() {
     let done = join.await.unwrap();
     assert_eq!(
         done.context.0,
-        ["enter idle", "enter paid", "pay again", "exit paid", "timeout", "enter idle"]
+        [
+            "enter idle",
+            "enter paid",
+            "pay again",
+            "exit paid",
+            "timeout",
+            "enter idle"
+        ]
     );
 }
 
@@ -487,7 +500,10 @@ async fn leaving_the_state_cancels_its_timer_and_stale_timers_are_fenced() {
     assert_eq!(booth.state().await, Some(lockstep::StateId(0)));
     drop(booth);
     let done = join.await.unwrap();
-    assert_eq!(done.context.0.iter().filter(|e| **e == "timeout").count(), 1);
+    assert_eq!(
+        done.context.0.iter().filter(|e| **e == "timeout").count(),
+        1
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -571,7 +587,9 @@ impl LoaderHandlers for Cache {
             let _ = answer.send(fetched.0);
         }
         // An internal event: runs before anything else in the mailbox.
-        self.me.raise(Audit).unwrap_or_else(|_| panic!("raised queue full"));
+        self.me
+            .raise(Audit)
+            .unwrap_or_else(|_| panic!("raised queue full"));
         fetched.0
     }
     fn ready_on_fetch(&mut self, value: &mut u64, _: Fetch) -> Later<u64> {

@@ -28,7 +28,7 @@ const TELLS: u64 = 1_000_000;
 const ASKS: u64 = 100_000;
 const MAILBOX: usize = 1024;
 /// Rounds over all implementations; each figure is the median.
-const ROUNDS: usize = 7;
+const ROUNDS: usize = 11;
 
 /// A running counter actor, seen from its client: one implementation under test.
 trait Contender: Sized + Send + Sync + 'static {
@@ -345,7 +345,9 @@ fn run(rt: &Runtime) -> Vec<Times> {
     let mut samples: Vec<Vec<Times>> = vec![Vec::with_capacity(ROUNDS); CONTENDERS.len()];
     for r in 0..ROUNDS {
         for i in (0..CONTENDERS.len()).map(|k| (k + r) % CONTENDERS.len()) {
-            samples[i].push(CONTENDERS[i].1(rt));
+            let t = CONTENDERS[i].1(rt);
+            eprintln!("{r} {} tell {:?} ask {:?}", CONTENDERS[i].0, t.tell, t.ask);
+            samples[i].push(t);
         }
     }
     samples

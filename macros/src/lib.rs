@@ -4,7 +4,10 @@
 use proc_macro::TokenStream;
 
 /// See `lockstep::Machine`.
-#[proc_macro_derive(Machine, attributes(machine, initial, terminal, on, discard, defer, timeout, enter, exit))]
+#[proc_macro_derive(
+    Machine,
+    attributes(machine, initial, terminal, on, discard, defer, timeout, enter, exit)
+)]
 pub fn derive_machine(input: TokenStream) -> TokenStream {
     lockstep_codegen::expand_machine(input.into()).into()
 }

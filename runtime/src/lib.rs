@@ -76,8 +76,8 @@ pub mod actor;
 pub mod __private;
 
 pub use machine::{
-    Accepts, Bare, Carrier, Cell, CellKind, Cells, Machine, MessageId, StateId, StateInfo, Targets,
-    Visit,
+    AcceptedBy, Accepts, Bare, Carrier, Cell, CellKind, Cells, Machine, MessageId, StateId,
+    StateInfo, Targets, Visit,
 };
 pub use message::{Message, Reply, Tell, Timeout, WithReply};
 pub use outcome::{Outcome, Reason, Rejected};

@@ -223,6 +223,31 @@ pub trait Accepts<M: Message>: Machine {
     fn input<C: Carrier>(item: C::Of<M>) -> Self::Input<C>;
 }
 
+/// A message some state of `Mc` takes: the bound drivers put on what they send
+/// (`M: AcceptedBy<Mc>`), implemented for every `M` with `Mc: Accepts<M>`.
+///
+/// Written on the message rather than as `Mc: Accepts<M>` so that the compiler takes `M` from the
+/// argument: with the bound on the machine, a machine with a single message type makes rustc
+/// read `M` off that one impl and report "expected `Coin`, found `Kick`" instead of
+/// "`Turnstile` accepts no `Kick` in any state".
+#[diagnostic::on_unimplemented(
+    message = "`{Mc}` accepts no `{Self}` in any state",
+    label = "no state of `{Mc}` declares a cell for `{Self}`",
+    note = "add `#[on({Self} => Target)]`, `#[on({Self})]`, `#[defer({Self})]` or `#[discard({Self})]` to a state of `{Mc}`"
+)]
+pub trait AcceptedBy<Mc: Machine>: Message {
+    /// [`Accepts::input`].
+    fn input<C: Carrier>(item: C::Of<Self>) -> Mc::Input<C>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<Mc: Accepts<M>, M: Message> AcceptedBy<Mc> for M {
+    #[inline]
+    fn input<C: Carrier>(item: C::Of<M>) -> Mc::Input<C> {
+        Mc::input::<C>(item)
+    }
+}
+
 /// How a driver carries a message in a queue: [`Bare`] keeps the message alone; an actor keeps it
 /// with its reply slot.
 pub trait Carrier {

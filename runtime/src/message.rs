@@ -73,6 +73,8 @@ impl Timeout {
     }
 }
 
+// Not listed among "other types implementing `Message`" when a user forgets the derive.
+#[diagnostic::do_not_recommend]
 impl Message for Timeout {
     type Reply = ();
     type WithReply<T> = T;

@@ -2,9 +2,9 @@
 
 pub use core;
 pub use core::marker::PhantomData;
-pub use core::time::Duration;
 pub use core::option::Option::{self, None, Some};
 pub use core::result::Result::{self, Err, Ok};
+pub use core::time::Duration;
 
 /// The reply of a discarded message: `()`. The bound is the check: only [`Tell`](crate::Tell) messages
 /// may be discarded, and the error is spanned on the user's `#[discard(..)]`.

@@ -47,6 +47,8 @@ pub(crate) struct State {
     pub exit: bool,
     /// `#[timeout(..)]`: (seconds, nanoseconds).
     pub timeout: Option<(u64, u32)>,
+    /// The timeout as written (`30s`).
+    pub timeout_text: Option<String>,
     /// The variant's name as text (asking an `Ident` for it crosses the proc-macro bridge).
     pub name: String,
     /// The data type as text.
@@ -107,7 +109,8 @@ impl Model {
                 terminal: s.terminal,
                 enter: s.enter.is_some(),
                 exit: s.exit.is_some(),
-                timeout: s.timeout.map(|t| (t.secs, t.nanos)),
+                timeout: s.timeout.as_ref().map(|t| (t.secs, t.nanos)),
+                timeout_text: s.timeout.as_ref().map(|t| t.text.clone()),
                 name: s.ident.to_string(),
                 data_text: s.data.as_ref().map(|ty| ty.to_token_stream().to_string()),
                 snake: snake(&s.ident.to_string()),

@@ -49,10 +49,12 @@ pub struct StateSpec {
 }
 
 /// A state timeout's duration, as written.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TimeoutSpec {
     pub secs: u64,
     pub nanos: u32,
+    /// As written (`1.5s`), for docs and diagrams.
+    pub text: String,
 }
 
 /// One cell as written: `on(M => A | B)`, `on(M)`, `discard(M)`, `defer(M)`.
@@ -450,7 +452,11 @@ fn timeout(attr: &Attribute, state: &mut StateSpec, errors: &mut Errors) {
         .unwrap_or_else(|| Ident::new("timeout", attr.path().span()));
     let parsed = attr.parse_args_with(|input: ParseStream<'_>| {
         let lit: syn::Lit = input.parse()?;
-        let targets = if input.peek(Token![=>]) {
+        let targets = if !input.is_empty() && !input.peek(Token![=>]) {
+            return Err(input.error(format!(
+                "expected `=>` and the target state after the duration: write {FORM}"
+            )));
+        } else if input.peek(Token![=>]) {
             let arrow: Token![=>] = input.parse()?;
             if input.is_empty() {
                 return Err(syn::Error::new_spanned(
@@ -458,10 +464,12 @@ fn timeout(attr: &Attribute, state: &mut StateSpec, errors: &mut Errors) {
                     format!("`=>` is followed by the state to move to: {FORM}"),
                 ));
             }
-            Some(Punctuated::<syn::Path, Token![|]>::parse_separated_nonempty_with(
-                input,
-                syn::Path::parse_mod_style,
-            )?)
+            Some(
+                Punctuated::<syn::Path, Token![|]>::parse_separated_nonempty_with(
+                    input,
+                    syn::Path::parse_mod_style,
+                )?,
+            )
         } else {
             None
         };
@@ -488,7 +496,11 @@ fn timeout(attr: &Attribute, state: &mut StateSpec, errors: &mut Errors) {
                     "a state has one timeout: `#[timeout(..)]` is written twice on this state",
                 );
             }
-            state.timeout = Some(TimeoutSpec { secs, nanos });
+            state.timeout = Some(TimeoutSpec {
+                secs,
+                nanos,
+                text: quote::ToTokens::to_token_stream(&lit).to_string(),
+            });
         }
         Err(message) => {
             errors.at(span, message);

@@ -45,8 +45,7 @@ impl Restart {
     }
 }
 
-pub(crate) type Factory<Mc> =
-    Box<dyn FnMut(&Me<Mc>) -> (Mc, <Mc as Machine>::Context) + Send>;
+pub(crate) type Factory<Mc> = Box<dyn FnMut(&Me<Mc>) -> (Mc, <Mc as Machine>::Context) + Send>;
 
 type First<Mc> = Box<dyn FnOnce(&Me<Mc>) -> (Mc, <Mc as Machine>::Context) + Send>;
 

@@ -14,8 +14,7 @@ use super::error::{AskError, Failed, TellError};
 use super::mail::{Asked, Envelope, Mail};
 use super::me::Me;
 use super::shared::{Metrics, Shared};
-use crate::machine::{Accepts, Machine, StateId};
-use crate::message::Message;
+use crate::machine::{AcceptedBy, Machine, StateId};
 
 /// A handle to a running actor: send it messages. Clone it for more senders; the actor ends when
 /// every handle is dropped (after running what is queued).
@@ -57,7 +56,9 @@ where
 
     /// A builder whose first state and context are made by `first`, which gets the actor's
     /// [`Me`] to keep in the context (for effects and raised events).
-    pub fn builder_with(first: impl FnOnce(&Me<Mc>) -> (Mc, Mc::Context) + Send + 'static) -> Builder<Mc> {
+    pub fn builder_with(
+        first: impl FnOnce(&Me<Mc>) -> (Mc, Mc::Context) + Send + 'static,
+    ) -> Builder<Mc> {
         Builder::new(Box::new(first))
     }
 }
@@ -70,10 +71,7 @@ impl<Mc: Machine> Actor<Mc> {
     /// # Errors
     /// Hands the message back if the actor has stopped, or the mailbox is full and the actor
     /// fails fast. Once in the mailbox, a message no state takes goes to the dead-letter hook.
-    pub async fn tell<M: Message>(&self, message: M) -> Result<(), TellError<M>>
-    where
-        Mc: Accepts<M>,
-    {
+    pub async fn tell<M: AcceptedBy<Mc>>(&self, message: M) -> Result<(), TellError<M>> {
         let permit = if self.shared.fail_fast {
             match self.mailbox.try_reserve() {
                 Ok(permit) => permit,
@@ -90,7 +88,7 @@ impl<Mc: Machine> Actor<Mc> {
                 Err(_) => return Err(TellError::Stopped(message)),
             }
         };
-        permit.send(Mail::Message(Mc::input::<Asked>(Envelope {
+        permit.send(Mail::Message(M::input::<Asked>(Envelope {
             message,
             reply: None,
         })));
@@ -102,10 +100,7 @@ impl<Mc: Machine> Actor<Mc> {
     /// # Errors
     /// [`AskError`]: rejected in the current state (with the state's name and the message back),
     /// mailbox full (fail-fast actors), stopped, timed out, or the handler panicked.
-    pub async fn ask<M: Message>(&self, message: M) -> Result<M::Reply, AskError<M>>
-    where
-        Mc: Accepts<M>,
-    {
+    pub async fn ask<M: AcceptedBy<Mc>>(&self, message: M) -> Result<M::Reply, AskError<M>> {
         self.ask_until(message, self.shared.ask_timeout).await
     }
 
@@ -113,25 +108,19 @@ impl<Mc: Machine> Actor<Mc> {
     ///
     /// # Errors
     /// As [`ask`](Self::ask).
-    pub async fn ask_within<M: Message>(
+    pub async fn ask_within<M: AcceptedBy<Mc>>(
         &self,
         message: M,
         timeout: Duration,
-    ) -> Result<M::Reply, AskError<M>>
-    where
-        Mc: Accepts<M>,
-    {
+    ) -> Result<M::Reply, AskError<M>> {
         self.ask_until(message, Some(timeout)).await
     }
 
-    async fn ask_until<M: Message>(
+    async fn ask_until<M: AcceptedBy<Mc>>(
         &self,
         message: M,
         timeout: Option<Duration>,
-    ) -> Result<M::Reply, AskError<M>>
-    where
-        Mc: Accepts<M>,
-    {
+    ) -> Result<M::Reply, AskError<M>> {
         // The deadline covers waiting for room in the mailbox too; the message stays ours until
         // a slot is reserved, so a timeout there hands it back.
         let deadline = timeout.map(|t| (tokio::time::Instant::now() + t, t));
@@ -160,7 +149,7 @@ impl<Mc: Machine> Actor<Mc> {
             }
         };
         let (reply, answer) = oneshot::channel();
-        permit.send(Mail::Message(Mc::input::<Asked>(Envelope {
+        permit.send(Mail::Message(M::input::<Asked>(Envelope {
             message,
             reply: Some(reply),
         })));
@@ -208,16 +197,19 @@ impl<Mc: Machine> Actor<Mc> {
     }
 
     /// What the actor has done so far.
+    #[must_use]
     pub fn metrics(&self) -> Metrics {
         self.shared.counters.read()
     }
 
     /// Whether the actor has stopped taking messages.
+    #[must_use]
     pub fn is_stopped(&self) -> bool {
         self.mailbox.is_closed()
     }
 
     /// How many handles to this actor exist (this one included, and running effects).
+    #[must_use]
     pub fn handles(&self) -> usize {
         self.mailbox.strong_count()
     }
@@ -252,7 +244,9 @@ pub struct Join<Mc: Machine> {
 
 impl<Mc: Machine> core::fmt::Debug for Join<Mc> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Join").field("machine", &Mc::NAME).finish_non_exhaustive()
+        f.debug_struct("Join")
+            .field("machine", &Mc::NAME)
+            .finish_non_exhaustive()
     }
 }
 

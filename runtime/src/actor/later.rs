@@ -49,6 +49,7 @@ impl<T> Answer<T> {
     }
 
     /// Whether the asker still waits.
+    #[must_use]
     pub fn is_waiting(&self) -> bool {
         !self.0.is_closed()
     }

@@ -10,8 +10,7 @@ use tokio::sync::mpsc;
 use super::handle::Actor;
 use super::mail::{Asked, Envelope, Mail};
 use super::shared::{DeadReason, Shared};
-use crate::machine::{Accepts, Bare, Machine};
-use crate::message::Message;
+use crate::machine::{AcceptedBy, Bare, Machine};
 
 /// The actor as its own machine sees it. Given to the context's factory
 /// ([`Actor::builder_with`](super::Actor::builder_with)); keep it in the context to start effects
@@ -35,7 +34,9 @@ impl<Mc: Machine> Clone for Me<Mc> {
 
 impl<Mc: Machine> core::fmt::Debug for Me<Mc> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Me").field("machine", &Mc::NAME).finish_non_exhaustive()
+        f.debug_struct("Me")
+            .field("machine", &Mc::NAME)
+            .finish_non_exhaustive()
     }
 }
 
@@ -47,10 +48,7 @@ impl<Mc: Machine> Me<Mc> {
     /// # Errors
     /// Hands the message back if the queue of raised events is full (it has the deferred
     /// queue's capacity).
-    pub fn raise<M: Message>(&self, message: M) -> Result<(), M>
-    where
-        Mc: Accepts<M>,
-    {
+    pub fn raise<M: AcceptedBy<Mc>>(&self, message: M) -> Result<(), M> {
         let mut raised = self
             .shared
             .raised
@@ -59,7 +57,7 @@ impl<Mc: Machine> Me<Mc> {
         if raised.len() >= self.shared.queue_capacity {
             return Err(message);
         }
-        raised.push_back(Mc::input::<Asked>(Envelope {
+        raised.push_back(M::input::<Asked>(Envelope {
             message,
             reply: None,
         }));
@@ -73,9 +71,9 @@ impl<Mc: Machine> Me<Mc> {
     /// dead-letter hook.
     pub fn spawn<M, F>(&self, work: F)
     where
-        M: Message + Send + 'static,
+        M: AcceptedBy<Mc> + Send + 'static,
         F: Future<Output = M> + Send + 'static,
-        Mc: Accepts<M> + 'static,
+        Mc: 'static,
         Mc::Input<Asked>: Send,
         Mc::Input<Bare>: Send,
     {
@@ -88,16 +86,19 @@ impl<Mc: Machine> Me<Mc> {
                 None => None,
             };
             match permit {
-                Some(permit) => permit.send(Mail::Message(Mc::input::<Asked>(Envelope {
+                Some(permit) => permit.send(Mail::Message(M::input::<Asked>(Envelope {
                     message,
                     reply: None,
                 }))),
-                None => shared.dead_letter_outside(Mc::input::<Bare>(message), DeadReason::Undeliverable),
+                None => {
+                    shared.dead_letter_outside(M::input::<Bare>(message), DeadReason::Undeliverable)
+                }
             }
         });
     }
 
     /// A handle to the actor, if it still runs (e.g. to give to another actor as a reply address).
+    #[must_use]
     pub fn actor(&self) -> Option<Actor<Mc>> {
         Some(Actor {
             mailbox: self.mailbox.upgrade()?,

@@ -84,7 +84,10 @@ where
     }
 
     /// Runs until the mailbox is closed and empty, or a handler panicked with no restart left.
-    pub(crate) async fn run(mut self, mut mailbox: mpsc::Receiver<Mail<Mc>>) -> Result<Final<Mc>, Failed> {
+    pub(crate) async fn run(
+        mut self,
+        mut mailbox: mpsc::Receiver<Mail<Mc>>,
+    ) -> Result<Final<Mc>, Failed> {
         self.begin();
         loop {
             if let Some(panic) = self.panicked.take()
@@ -191,7 +194,13 @@ where
 
     /// A message from the mailbox (or raised): run it; keep it at the back if deferred.
     fn deliver_fresh(&mut self, input: Mc::Input<Asked>) {
-        if let Delivered::Deferred(input) = Mc::route(input, Deliver { core: self, fresh: true }) {
+        if let Delivered::Deferred(input) = Mc::route(
+            input,
+            Deliver {
+                core: self,
+                fresh: true,
+            },
+        ) {
             self.deferred.push_back(input);
         }
     }
@@ -211,7 +220,13 @@ where
             }
             if let Some(at) = self.replay_at {
                 if let Some(input) = self.deferred.remove(at) {
-                    match Mc::route(input, Deliver { core: self, fresh: false }) {
+                    match Mc::route(
+                        input,
+                        Deliver {
+                            core: self,
+                            fresh: false,
+                        },
+                    ) {
                         Delivered::Deferred(input) => {
                             // Deferred again: it keeps its place.
                             self.deferred.insert(at, input);
@@ -332,11 +347,18 @@ where
 
     /// A message the current state does not take: the asker gets it back in a [`Rejected`],
     /// a told one goes to the dead letters.
-    fn turn_away<M: Message>(&mut self, message: M, reply: Option<super::mail::ReplyTo<M>>, reason: Reason)
-    where
+    fn turn_away<M: Message>(
+        &mut self,
+        message: M,
+        reply: Option<super::mail::ReplyTo<M>>,
+        reason: Reason,
+    ) where
         Mc: Accepts<M>,
     {
-        let info = self.machine.as_ref().map(|m| &Mc::STATES[m.state().index()]);
+        let info = self
+            .machine
+            .as_ref()
+            .map(|m| &Mc::STATES[m.state().index()]);
         if let Some(reply) = reply {
             self.counts.rejected += 1;
             let _ = reply.send(Err(AskError::Rejected(Rejected {
@@ -357,8 +379,12 @@ where
 
     /// A message the actor will not run because it stopped: askers get it back, told ones go to
     /// the dead letters.
-    fn refuse<M: Message>(&mut self, message: M, reply: Option<super::mail::ReplyTo<M>>, cause: &StopCause)
-    where
+    fn refuse<M: Message>(
+        &mut self,
+        message: M,
+        reply: Option<super::mail::ReplyTo<M>>,
+        cause: &StopCause,
+    ) where
         Mc: Accepts<M>,
     {
         match reply {
@@ -418,7 +444,12 @@ where
         let Ok((machine, context)) = catch_unwind(AssertUnwindSafe(|| factory(me))) else {
             return false;
         };
-        tracing::warn!(machine = Mc::NAME, state = panic.state, message = panic.message, "lockstep: restarting after a panic");
+        tracing::warn!(
+            machine = Mc::NAME,
+            state = panic.state,
+            message = panic.message,
+            "lockstep: restarting after a panic"
+        );
         self.machine = Some(machine);
         self.context = Some(context);
         self.counts.restarts += 1;
@@ -438,7 +469,13 @@ where
         self.refuse_deferred(&cause);
         while let Some(mail) = mailbox.recv().await {
             if let Mail::Message(input) = mail {
-                Mc::route(input, Refuse { core: self, cause: &cause });
+                Mc::route(
+                    input,
+                    Refuse {
+                        core: self,
+                        cause: &cause,
+                    },
+                );
             }
         }
         self.finish();
@@ -499,6 +536,7 @@ where
     where
         Mc: Accepts<M>,
     {
-        self.core.refuse(envelope.message, envelope.reply, self.cause);
+        self.core
+            .refuse(envelope.message, envelope.reply, self.cause);
     }
 }

@@ -5,9 +5,9 @@ use core::marker::PhantomData;
 
 use super::error::AskError;
 use super::handle::Actor;
-use crate::machine::{Accepts, Machine, StateId};
-use crate::message::Message;
-use crate::typestate::{Transition, TypedState};
+use crate::__private::Sent;
+use crate::machine::{AcceptedBy, Machine, StateId};
+use crate::typestate::TypedState;
 
 /// The only handle to an actor, with the state it is in as its type `S` (a state struct of a
 /// `#[machine(typestate)]` machine). [`ask`](Session::ask) compiles only for messages `S` takes,
@@ -55,8 +55,14 @@ pub enum Refused<Mc: Machine> {
 impl<Mc: Machine> core::fmt::Debug for Refused<Mc> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Self::Shared { handles, .. } => f.debug_struct("Shared").field("handles", handles).finish_non_exhaustive(),
-            Self::OtherState { state, .. } => f.debug_struct("OtherState").field("state", state).finish_non_exhaustive(),
+            Self::Shared { handles, .. } => f
+                .debug_struct("Shared")
+                .field("handles", handles)
+                .finish_non_exhaustive(),
+            Self::OtherState { state, .. } => f
+                .debug_struct("OtherState")
+                .field("state", state)
+                .finish_non_exhaustive(),
             Self::Stopped => f.write_str("Stopped"),
         }
     }
@@ -125,26 +131,25 @@ impl<Mc: Machine, M> core::fmt::Display for SessionError<Mc, M> {
 
 impl<Mc: Machine, M> core::fmt::Debug for SessionError<Mc, M> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("SessionError").field("error", &self.error).finish_non_exhaustive()
+        f.debug_struct("SessionError")
+            .field("error", &self.error)
+            .finish_non_exhaustive()
     }
 }
 
 impl<Mc: Machine, M> std::error::Error for SessionError<Mc, M> {}
 
 impl<Mc: Machine, S> Session<Mc, S> {
-    /// Asks `message`, which state `S` takes (a compile error otherwise), and returns the reply
-    /// with the session in the state the cell moves to.
+    /// Asks `message`, which state `S` takes (a compile error otherwise: the bound `Sent<S>` is
+    /// [`Transition`](crate::Transition) written on the message), and returns the reply with the
+    /// session in the state the cell moves to.
     ///
     /// # Errors
     /// As [`Actor::ask`], with the handle handed back in a [`SessionError`].
-    pub async fn ask<M: Message>(
+    pub async fn ask<M: AcceptedBy<Mc> + Sent<S>>(
         self,
         message: M,
-    ) -> Result<(M::Reply, Session<Mc, S::Next>), SessionError<Mc, M>>
-    where
-        S: Transition<M>,
-        Mc: Accepts<M>,
-    {
+    ) -> Result<(M::Reply, Session<Mc, <M as Sent<S>>::Next>), SessionError<Mc, M>> {
         match self.actor.ask(message).await {
             Ok(reply) => Ok((
                 reply,
@@ -161,6 +166,7 @@ impl<Mc: Machine, S> Session<Mc, S> {
     }
 
     /// Ends the session: the handle, to share or to send any message.
+    #[must_use]
     pub fn into_actor(self) -> Actor<Mc> {
         self.actor
     }

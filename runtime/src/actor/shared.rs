@@ -121,6 +121,7 @@ impl<Mc: Machine> core::fmt::Debug for DeadLetter<Mc> {
 pub(crate) type DeadLetterHook<Mc> = Box<dyn FnMut(DeadLetter<Mc>) + Send>;
 
 /// The default hook: a `tracing` warning (the counter is kept whatever the hook).
+#[allow(clippy::needless_pass_by_value)] // the hook's signature: it takes the letter
 pub(crate) fn log_dead_letter<Mc: Machine>(letter: DeadLetter<Mc>) {
     tracing::warn!(
         machine = letter.machine,

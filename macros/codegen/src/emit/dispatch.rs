@@ -105,77 +105,21 @@ fn arm(names: &Names<'_>, handlers: &str, cell: &Cell, out: &mut String) {
         (true, true) => "(mut state)",
     };
     let arg = if has_data { "state, " } else { "" };
-    // Hooks: the source's exit runs before the handler takes its data, the target's enter after
-    // the handler made the target's data.
-    let exit = hook_call(handlers, state, "exit", "state");
     let _ = match &cell.action {
         Action::Move(targets) => {
+            // Hooks: the source's exit runs before the handler takes its data, the target's
+            // enter after the handler made the target's data.
+            let exit = hook_call(handlers, state, "exit", "state");
             let invoke = format!("{handlers}::{handler}(context, {arg}message)");
-            if let [to] = targets.as_slice() {
-                let target = &model.states[*to];
-                let enter = hook_call(handlers, target, "enter", "data");
-                if target.data.is_some() {
-                    let data = if target.enter { "mut data" } else { "data" };
-                    write!(
-                        out,
-                        "Self::{variant}{bind} => {{ {exit}let ({data}, reply) = __lockstep::split::<{message}, _>({invoke}); \
-                         {enter}(Self::{}(data), __lockstep::moved({from}, {to}, reply)) }}",
-                        target.name
-                    )
-                } else if exit.is_empty() && enter.is_empty() {
-                    write!(
-                        out,
-                        "Self::{variant}{bind} => (Self::{}, __lockstep::moved({from}, {to}, {invoke})),",
-                        target.name
-                    )
-                } else {
-                    write!(
-                        out,
-                        "Self::{variant}{bind} => {{ {exit}let reply = {invoke}; \
-                         {enter}(Self::{}, __lockstep::moved({from}, {to}, reply)) }}",
-                        target.name
-                    )
-                }
-            } else {
-                let cell_enum = format!(
-                    "{}{variant}On{}",
-                    model.ident, model.messages[cell.message].text
-                );
-                let mut branches = String::new();
-                for &t in targets {
-                    let target = &model.states[t];
-                    let name = &target.name;
-                    let enter = hook_call(handlers, target, "enter", "data");
-                    let _ = match (target.data.is_some(), target.enter) {
-                        (true, false) => {
-                            write!(branches, "{cell_enum}::{name}(data) => (Self::{name}(data), {t}),")
-                        }
-                        (true, true) => write!(
-                            branches,
-                            "{cell_enum}::{name}(mut data) => {{ {enter}(Self::{name}(data), {t}) }}"
-                        ),
-                        (false, false) => {
-                            write!(branches, "{cell_enum}::{name} => (Self::{name}, {t}),")
-                        }
-                        (false, true) => write!(
-                            branches,
-                            "{cell_enum}::{name} => {{ {enter}(Self::{name}, {t}) }}"
-                        ),
-                    };
-                }
-                if names.phantom.is_some() {
-                    let _ = write!(
-                        branches,
-                        "{cell_enum}::__Phantom(_, never) => match never {{}},"
-                    );
-                }
-                write!(
-                    out,
-                    "Self::{variant}{bind} => {{ {exit}let (next, reply) = __lockstep::split::<{message}, _>({invoke}); \
-                     let (machine, to) = match next {{ {branches} }}; \
-                     (machine, __lockstep::moved({from}, to, reply)) }}"
-                )
-            }
+            let arm = Arm {
+                variant,
+                bind,
+                exit: &exit,
+                invoke: &invoke,
+                message,
+                from,
+            };
+            move_arm(names, handlers, cell, targets, &arm, out)
         }
         Action::Stay => {
             let value = if has_data { "(state)" } else { "" };
@@ -201,9 +145,115 @@ fn arm(names: &Names<'_>, handlers: &str, cell: &Cell, out: &mut String) {
     };
 }
 
+/// The parts of a moving cell's arm that its source state decides.
+struct Arm<'a> {
+    variant: &'a str,
+    bind: &'a str,
+    exit: &'a str,
+    invoke: &'a str,
+    message: &'a str,
+    from: usize,
+}
+
+fn move_arm(
+    names: &Names<'_>,
+    handlers: &str,
+    cell: &Cell,
+    targets: &[usize],
+    arm: &Arm<'_>,
+    out: &mut String,
+) -> std::fmt::Result {
+    let model = names.model;
+    let Arm {
+        variant,
+        bind,
+        exit,
+        invoke,
+        message,
+        from,
+    } = *arm;
+    if let [to] = targets {
+        let target = &model.states[*to];
+        let enter = hook_call(handlers, target, "enter", "data");
+        if target.data.is_some() {
+            let data = if target.enter { "mut data" } else { "data" };
+            write!(
+                out,
+                "Self::{variant}{bind} => {{ {exit}let ({data}, reply) = __lockstep::split::<{message}, _>({invoke}); \
+                 {enter}(Self::{}(data), __lockstep::moved({from}, {to}, reply)) }}",
+                target.name
+            )
+        } else if exit.is_empty() && enter.is_empty() {
+            write!(
+                out,
+                "Self::{variant}{bind} => (Self::{}, __lockstep::moved({from}, {to}, {invoke})),",
+                target.name
+            )
+        } else {
+            write!(
+                out,
+                "Self::{variant}{bind} => {{ {exit}let reply = {invoke}; \
+                 {enter}(Self::{}, __lockstep::moved({from}, {to}, reply)) }}",
+                target.name
+            )
+        }
+    } else {
+        let cell_enum = format!(
+            "{}{variant}On{}",
+            model.ident, model.messages[cell.message].text
+        );
+        let mut branches = String::new();
+        for &t in targets {
+            let target = &model.states[t];
+            let name = &target.name;
+            let enter = hook_call(handlers, target, "enter", "data");
+            let _ = match (target.data.is_some(), target.enter) {
+                (true, false) => {
+                    write!(
+                        branches,
+                        "{cell_enum}::{name}(data) => (Self::{name}(data), {t}),"
+                    )
+                }
+                (true, true) => write!(
+                    branches,
+                    "{cell_enum}::{name}(mut data) => {{ {enter}(Self::{name}(data), {t}) }}"
+                ),
+                (false, false) => {
+                    write!(branches, "{cell_enum}::{name} => (Self::{name}, {t}),")
+                }
+                (false, true) => write!(
+                    branches,
+                    "{cell_enum}::{name} => {{ {enter}(Self::{name}, {t}) }}"
+                ),
+            };
+        }
+        if names.phantom.is_some() {
+            let _ = write!(
+                branches,
+                "{cell_enum}::__Phantom(_, never) => match never {{}},"
+            );
+        }
+        write!(
+            out,
+            "Self::{variant}{bind} => {{ {exit}let (next, reply) = __lockstep::split::<{message}, _>({invoke}); \
+             let (machine, to) = match next {{ {branches} }}; \
+             (machine, __lockstep::moved({from}, to, reply)) }}"
+        )
+    }
+}
+
 /// `Handlers::exit_state(context, &mut data); ` when `state` has that hook, else nothing.
-pub(super) fn hook_call(handlers: &str, state: &crate::model::State, when: &str, data: &str) -> String {
-    let has = if when == "enter" { state.enter } else { state.exit };
+pub(super) fn hook_call(
+    handlers: &str,
+    state: &crate::model::State,
+    when: &str,
+    data: &str,
+) -> String {
+    let has = if when == "enter" {
+        state.enter
+    } else {
+        state.exit
+    };
     if !has {
         return String::new();
     }

@@ -146,7 +146,14 @@ fn page(model: &Model) -> String {
 fn edges(model: &Model) -> BTreeMap<(usize, usize), Vec<String>> {
     let mut edges: BTreeMap<(usize, usize), Vec<String>> = BTreeMap::new();
     for cell in &model.cells {
-        let name = model.messages[cell.message].text.clone();
+        let mut name = model.messages[cell.message].text.clone();
+        // A state's own timeout cell reads as the time it waits.
+        if let (true, Some(after)) = (
+            model.messages[cell.message].ty_text.replace(' ', "") == "::lockstep::Timeout",
+            &model.states[cell.state].timeout_text,
+        ) {
+            name = format!("after {after}");
+        }
         match &cell.action {
             Action::Move(targets) => {
                 for &t in targets {

@@ -156,7 +156,9 @@ fn doc(model: &Model, cell: &Cell, provided: bool) -> String {
 fn hook_method(state: &crate::model::State, when: &str, stub: bool, out: &mut String) {
     let name = &state.name;
     let doc = if when == "enter" {
-        format!("Runs each time the machine enters `{name}` (after the handler that moved it there).")
+        format!(
+            "Runs each time the machine enters `{name}` (after the handler that moved it there)."
+        )
     } else {
         format!("Runs each time the machine leaves `{name}` (before the handler that moves it on).")
     };
@@ -171,7 +173,11 @@ fn hook_method(state: &crate::model::State, when: &str, stub: bool, out: &mut St
         state.snake
     );
     if stub {
-        let used = if param.is_empty() { "" } else { "let _ = state;" };
+        let used = if param.is_empty() {
+            ""
+        } else {
+            "let _ = state;"
+        };
         let _ = write!(out, "{{ {used} }}");
     } else {
         out.push(';');

@@ -31,86 +31,7 @@ fn transition(names: &Names<'_>, cell: &Cell) -> TokenStream {
     let join = quote!(<#message as ::lockstep::Message>::join_reply);
 
     let (next, body) = match &cell.action {
-        Action::Move(targets) => {
-            let handler = model.handler_name(cell);
-            let source = &model.states[cell.state];
-            let pattern = if source.exit {
-                names.state_pattern(cell.state, &quote!(mut state))
-            } else {
-                names.state_pattern(cell.state, &quote!(state))
-            };
-            let exit = hook(names, cell.state, "exit", &quote!(state));
-            let data_arg = has_data.then(|| quote!(state,));
-            let invoke = quote!({
-                #exit
-                <#context as #handlers #args>::#handler(context, #data_arg message)
-            });
-            if let [target] = targets.as_slice() {
-                {
-                    let next_struct = names.state_struct(*target);
-                    let next = quote!(#next_struct #args);
-                    let enter = hook(names, *target, "enter", &quote!(data));
-                    let body = if model.states[*target].data.is_some() {
-                        let value = names.state_value(*target, &quote!(data));
-                        let data = if model.states[*target].enter {
-                            quote!(mut data)
-                        } else {
-                            quote!(data)
-                        };
-                        quote! {
-                            let #pattern = self;
-                            let (#data, reply) = <#message as ::lockstep::Message>::split_reply(#invoke);
-                            #enter
-                            #join(#value, reply)
-                        }
-                    } else {
-                        let value = names.state_value(*target, &TokenStream::new());
-                        quote! {
-                            let #pattern = self;
-                            let reply = #invoke;
-                            #enter
-                            #join(#value, reply)
-                        }
-                    };
-                    (next, body)
-                }
-            } else {
-                {
-                    let cell_enum = names.cell_enum(cell.state, cell.message);
-                    let enters: Vec<TokenStream> = targets
-                        .iter()
-                        .filter(|&&t| model.states[t].enter)
-                        .map(|&t| {
-                            let variant = &model.states[t].ident;
-                            let call = hook(names, t, "enter", &quote!(*data));
-                            if model.states[t].data.is_some() {
-                                quote!(#cell_enum::#variant(data) => { #call })
-                            } else {
-                                quote!(#cell_enum::#variant => { #call })
-                            }
-                        })
-                        .collect();
-                    let body = if enters.is_empty() {
-                        quote! {
-                            let #pattern = self;
-                            #invoke
-                        }
-                    } else {
-                        quote! {
-                            let #pattern = self;
-                            let (mut next, reply) = <#message as ::lockstep::Message>::split_reply(#invoke);
-                            #[allow(unreachable_patterns)]
-                            match &mut next {
-                                #(#enters)*
-                                _ => {}
-                            }
-                            #join(next, reply)
-                        }
-                    };
-                    (quote!(#cell_enum #args), body)
-                }
-            }
-        }
+        Action::Move(targets) => move_body(names, cell, targets),
         Action::Stay => {
             let handler = model.handler_name(cell);
             let data_arg = has_data.then(|| quote!(&mut this.0,));
@@ -179,10 +100,104 @@ fn inherent_send(names: &Names<'_>, index: usize) -> TokenStream {
     }
 }
 
+/// The `Next` type and the body of a moving cell's `send`: the source's exit hook, the handler,
+/// the target's enter hook.
+fn move_body(names: &Names<'_>, cell: &Cell, targets: &[usize]) -> (TokenStream, TokenStream) {
+    let model = names.model;
+    let message = &model.messages[cell.message].ty;
+    let args = &names.ty_args;
+    let context = &names.context;
+    let handlers = &names.handlers;
+    let has_data = model.states[cell.state].data.is_some();
+    let join = quote!(<#message as ::lockstep::Message>::join_reply);
+    let handler = model.handler_name(cell);
+    let source = &model.states[cell.state];
+    let pattern = if source.exit {
+        names.state_pattern(cell.state, &quote!(mut state))
+    } else {
+        names.state_pattern(cell.state, &quote!(state))
+    };
+    let exit = hook(names, cell.state, "exit", &quote!(state));
+    let data_arg = has_data.then(|| quote!(state,));
+    let invoke = quote!({
+        #exit
+        <#context as #handlers #args>::#handler(context, #data_arg message)
+    });
+    if let [target] = targets {
+        {
+            let next_struct = names.state_struct(*target);
+            let next = quote!(#next_struct #args);
+            let enter = hook(names, *target, "enter", &quote!(data));
+            let body = if model.states[*target].data.is_some() {
+                let value = names.state_value(*target, &quote!(data));
+                let data = if model.states[*target].enter {
+                    quote!(mut data)
+                } else {
+                    quote!(data)
+                };
+                quote! {
+                    let #pattern = self;
+                    let (#data, reply) = <#message as ::lockstep::Message>::split_reply(#invoke);
+                    #enter
+                    #join(#value, reply)
+                }
+            } else {
+                let value = names.state_value(*target, &TokenStream::new());
+                quote! {
+                    let #pattern = self;
+                    let reply = #invoke;
+                    #enter
+                    #join(#value, reply)
+                }
+            };
+            (next, body)
+        }
+    } else {
+        {
+            let cell_enum = names.cell_enum(cell.state, cell.message);
+            let enters: Vec<TokenStream> = targets
+                .iter()
+                .filter(|&&t| model.states[t].enter)
+                .map(|&t| {
+                    let variant = &model.states[t].ident;
+                    let enter = hook(names, t, "enter", &quote!(*data));
+                    if model.states[t].data.is_some() {
+                        quote!(#cell_enum::#variant(data) => { #enter })
+                    } else {
+                        quote!(#cell_enum::#variant => { #enter })
+                    }
+                })
+                .collect();
+            let body = if enters.is_empty() {
+                quote! {
+                    let #pattern = self;
+                    #invoke
+                }
+            } else {
+                quote! {
+                    let #pattern = self;
+                    let (mut next, reply) = <#message as ::lockstep::Message>::split_reply(#invoke);
+                    #[allow(unreachable_patterns)]
+                    match &mut next {
+                        #(#enters)*
+                        _ => {}
+                    }
+                    #join(next, reply)
+                }
+            };
+            (quote!(#cell_enum #args), body)
+        }
+    }
+}
+
 /// The call of state `index`'s `enter` or `exit` hook on `data`, if it has one.
 fn hook(names: &Names<'_>, index: usize, when: &str, data: &TokenStream) -> TokenStream {
     let state = &names.model.states[index];
-    let has = if when == "enter" { state.enter } else { state.exit };
+    let has = if when == "enter" {
+        state.enter
+    } else {
+        state.exit
+    };
     if !has {
         return TokenStream::new();
     }
