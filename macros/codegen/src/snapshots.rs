@@ -54,3 +54,10 @@ fn stubs_on_error() {
         "
     ));
 }
+
+#[test]
+fn hooks_and_timeouts() {
+    // Exit before the handler, enter after it (also in each branch of a multi-target cell and in
+    // the typestate `send`), `timeout`, `timeout_input` and `start` in the `Machine` impl.
+    insta::assert_snapshot!(expansion(include_str!("../../../tests/hooks.rs")));
+}

@@ -119,10 +119,12 @@ fn move_body(names: &Names<'_>, cell: &Cell, targets: &[usize]) -> (TokenStream,
     };
     let exit = hook(names, cell.state, "exit", &quote!(state));
     let data_arg = has_data.then(|| quote!(state,));
-    let invoke = quote!({
-        #exit
-        <#context as #handlers #args>::#handler(context, #data_arg message)
-    });
+    let call = quote!(<#context as #handlers #args>::#handler(context, #data_arg message));
+    let invoke = if exit.is_empty() {
+        call
+    } else {
+        quote!({ #exit #call })
+    };
     if let [target] = targets {
         {
             let next_struct = names.state_struct(*target);
