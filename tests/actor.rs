@@ -198,7 +198,7 @@ async fn a_full_deferred_queue_answers_like_a_rejection() {
         .dead_letters(move |letter| {
             kept.lock()
                 .unwrap()
-                .push((letter.reason, letter.message_name()))
+                .push((letter.reason, letter.message_name()));
         })
         .spawn();
     for i in 0..3 {

@@ -162,6 +162,6 @@ fn durations_are_read_exactly() {
         fn b_on_timeout(&mut self, _: Timeout) {}
     }
     assert_eq!(Clock::A.timeout(), Some(Duration::from_millis(250)));
-    assert_eq!(Clock::B.timeout(), Some(Duration::from_secs(120)));
-    assert_eq!(Clock::C.timeout(), Some(Duration::from_secs(3600)));
+    assert_eq!(Clock::B.timeout(), Some(Duration::from_mins(2)));
+    assert_eq!(Clock::C.timeout(), Some(Duration::from_hours(1)));
 }

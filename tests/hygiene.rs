@@ -85,8 +85,11 @@ pub mod machine {
         /// Never left.
         #[terminal]
         Done,
-        /// Reached through the multi-target cell.
+        /// Reached through the multi-target cell; has hooks and a timeout.
         #[on(Ping => Done)]
+        #[enter]
+        #[exit]
+        #[timeout(2s => Idle)]
         Other,
     }
 
@@ -100,6 +103,8 @@ pub mod machine {
         fn busy_on_put(&mut self, state: &mut Data, message: Put<u8>) {
             state.0 = message.0;
         }
+        fn enter_other(&mut self) {}
+        fn exit_other(&mut self) {}
     }
 
     /// A generic machine with a lifetime and a where clause.

@@ -345,9 +345,7 @@ fn run(rt: &Runtime) -> Vec<Times> {
     let mut samples: Vec<Vec<Times>> = vec![Vec::with_capacity(ROUNDS); CONTENDERS.len()];
     for r in 0..ROUNDS {
         for i in (0..CONTENDERS.len()).map(|k| (k + r) % CONTENDERS.len()) {
-            let t = CONTENDERS[i].1(rt);
-            eprintln!("{r} {} tell {:?} ask {:?}", CONTENDERS[i].0, t.tell, t.ask);
-            samples[i].push(t);
+            samples[i].push(CONTENDERS[i].1(rt));
         }
     }
     samples

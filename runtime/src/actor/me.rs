@@ -91,7 +91,8 @@ impl<Mc: Machine> Me<Mc> {
                     reply: None,
                 }))),
                 None => {
-                    shared.dead_letter_outside(M::input::<Bare>(message), DeadReason::Undeliverable)
+                    shared
+                        .dead_letter_outside(M::input::<Bare>(message), DeadReason::Undeliverable);
                 }
             }
         });

@@ -119,11 +119,11 @@ fn move_body(names: &Names<'_>, cell: &Cell, targets: &[usize]) -> (TokenStream,
     };
     let exit = hook(names, cell.state, "exit", &quote!(state));
     let data_arg = has_data.then(|| quote!(state,));
-    let call = quote!(<#context as #handlers #args>::#handler(context, #data_arg message));
+    let run_cell = quote!(<#context as #handlers #args>::#handler(context, #data_arg message));
     let invoke = if exit.is_empty() {
-        call
+        run_cell
     } else {
-        quote!({ #exit #call })
+        quote!({ #exit #run_cell })
     };
     if let [target] = targets {
         {
