@@ -122,8 +122,11 @@ impl<Mc: Machine> Actor<Mc> {
         timeout: Option<Duration>,
     ) -> Result<M::Reply, AskError<M>> {
         // The deadline covers waiting for room in the mailbox too; the message stays ours until
-        // a slot is reserved, so a timeout there hands it back.
-        let deadline = timeout.map(|t| (tokio::time::Instant::now() + t, t));
+        // a slot is reserved, so a timeout there hands it back. The clock is read only when a
+        // wait begins: an ask answered at once never reads it.
+        let mut deadline: Option<tokio::time::Instant> = None;
+        let mut deadline_at =
+            |after: Duration| *deadline.get_or_insert_with(|| tokio::time::Instant::now() + after);
         let permit = match self.mailbox.try_reserve() {
             Ok(permit) => permit,
             Err(mpsc::error::TrySendError::Closed(())) => {
@@ -133,9 +136,11 @@ impl<Mc: Machine> Actor<Mc> {
                 return Err(AskError::MailboxFull(message));
             }
             Err(mpsc::error::TrySendError::Full(())) => {
-                let reserved = match deadline {
-                    Some((at, after)) => {
-                        match tokio::time::timeout_at(at, self.mailbox.reserve()).await {
+                let reserved = match timeout {
+                    Some(after) => {
+                        match tokio::time::timeout_at(deadline_at(after), self.mailbox.reserve())
+                            .await
+                        {
                             Ok(reserved) => reserved,
                             Err(_) => return Err(AskError::Timeout(after)),
                         }
@@ -153,20 +158,29 @@ impl<Mc: Machine> Actor<Mc> {
             message,
             reply: Some(reply),
         })));
-        let answered = match deadline {
-            Some((at, after)) => match tokio::time::timeout_at(at, answer).await {
-                Ok(answered) => answered,
-                Err(_) => return Err(AskError::Timeout(after)),
+        let mut answer = answer;
+        let answered = match timeout {
+            // The actor was woken by the send and usually answers before this task runs again:
+            // look once more before paying for a timer (registering and cancelling one costs
+            // more than the whole round trip on a current-thread runtime).
+            Some(after) => match SecondLook::new(&mut answer).await {
+                Some(answered) => answered,
+                None => match tokio::time::timeout_at(deadline_at(after), answer).await {
+                    Ok(answered) => answered,
+                    Err(_) => return Err(AskError::Timeout(after)),
+                },
             },
             None => answer.await,
         };
-        answered.unwrap_or_else(|_| {
+        match answered {
+            Ok(Ok(reply)) => Ok(reply),
+            Ok(Err(error)) => Err(*error),
             // The actor dropped the reply slot without answering: its task was cancelled.
-            Err(AskError::Stopped {
+            Err(_) => Err(AskError::Stopped {
                 message: None,
                 cause: self.shared.cause(),
-            })
-        })
+            }),
+        }
     }
 
     fn stopped<M>(&self, message: M) -> AskError<M> {
@@ -257,5 +271,37 @@ impl<Mc: Machine> Future for Join<Mc> {
         Pin::new(&mut self.task)
             .poll(cx)
             .map(|joined| joined.unwrap_or(Err(Failed::Aborted)))
+    }
+}
+
+/// Polls a receiver, and if it is not ready, yields once and polls it again; `None` if it is still
+/// not ready then. The yield puts this task behind the actor it just woke.
+struct SecondLook<'a, T> {
+    answer: &'a mut oneshot::Receiver<T>,
+    yielded: bool,
+}
+
+impl<'a, T> SecondLook<'a, T> {
+    fn new(answer: &'a mut oneshot::Receiver<T>) -> Self {
+        SecondLook {
+            answer,
+            yielded: false,
+        }
+    }
+}
+
+impl<T> Future for SecondLook<'_, T> {
+    type Output = Option<Result<T, oneshot::error::RecvError>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Poll::Ready(answered) = Pin::new(&mut *self.answer).poll(cx) {
+            return Poll::Ready(Some(answered));
+        }
+        if self.yielded {
+            return Poll::Ready(None);
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }

@@ -42,7 +42,9 @@ impl<M: Message + core::fmt::Debug> core::fmt::Debug for Envelope<M> {
     }
 }
 
-pub(crate) type ReplyTo<M> = oneshot::Sender<Result<<M as Message>::Reply, AskError<M>>>;
+/// The error is boxed: it is rare, and large (it carries the message); the reply is what every
+/// round trip moves.
+pub(crate) type ReplyTo<M> = oneshot::Sender<Result<<M as Message>::Reply, Box<AskError<M>>>>;
 
 /// One item of the mailbox. Timers and stop requests travel in line with messages, so the loop
 /// waits on one queue only, and a stop takes its place behind what was sent before it.

@@ -179,7 +179,10 @@ where
         // never fires into a later one.
         if epoch != self.epoch {
             self.counts.stale_timeouts += 1;
-            self.shared.counters.publish(&self.counts);
+            self.shared
+                .counters
+                .stale_timeouts
+                .store(self.counts.stale_timeouts, Ordering::Relaxed);
             return;
         }
         let envelope = Envelope {
@@ -244,7 +247,6 @@ where
             }
             break;
         }
-        self.shared.counters.publish(&self.counts);
     }
 
     fn pop_raised(&self) -> Option<Mc::Input<Asked>> {
@@ -272,13 +274,14 @@ where
             self.refuse(message, reply, &cause);
             return Delivered::Done;
         };
-        let before = machine.state_name();
+        // The state's index only: its name is read on the cold paths (a span, a panic).
+        let before = machine.state();
         #[cfg(feature = "tracing")]
         let span = tracing::trace_span!(
             "lockstep",
             machine = Mc::NAME,
             message = M::NAME,
-            from = before,
+            from = Mc::STATES[before.index()].name,
             to = tracing::field::Empty,
             outcome = tracing::field::Empty,
         );
@@ -292,15 +295,15 @@ where
             Err(payload) => {
                 let panic = Panicked {
                     machine: Mc::NAME,
-                    state: before,
+                    state: Mc::STATES[before.index()].name,
                     message: M::NAME,
                     payload: panic_text(&*payload),
                 };
                 #[cfg(feature = "tracing")]
                 span.record("outcome", "panicked");
-                tracing::error!(machine = Mc::NAME, state = before, message = M::NAME, payload = %panic.payload, "lockstep: handler panicked");
+                tracing::error!(machine = Mc::NAME, state = panic.state, message = M::NAME, payload = %panic.payload, "lockstep: handler panicked");
                 if let Some(reply) = reply {
-                    let _ = reply.send(Err(AskError::Panicked(panic.clone())));
+                    let _ = reply.send(Err(Box::new(AskError::Panicked(panic.clone()))));
                 }
                 self.panicked = Some(panic);
                 return Delivered::Done;
@@ -315,16 +318,28 @@ where
         match outcome {
             Outcome::Moved { reply: value, .. } => {
                 self.counts.processed += 1;
+                self.shared
+                    .counters
+                    .processed
+                    .store(self.counts.processed, Ordering::Relaxed);
                 answer(reply, value);
                 self.entered();
                 self.replay_at = Some(0);
             }
             Outcome::Stayed { reply: value, .. } => {
                 self.counts.processed += 1;
+                self.shared
+                    .counters
+                    .processed
+                    .store(self.counts.processed, Ordering::Relaxed);
                 answer(reply, value);
             }
             Outcome::Discarded { reply: value, .. } => {
                 self.counts.discarded += 1;
+                self.shared
+                    .counters
+                    .discarded
+                    .store(self.counts.discarded, Ordering::Relaxed);
                 answer(reply, value);
             }
             Outcome::Deferred { message, .. } => {
@@ -335,6 +350,10 @@ where
                     self.turn_away(message, reply, Reason::DeferQueueFull);
                 } else {
                     self.counts.deferred += 1;
+                    self.shared
+                        .counters
+                        .deferred
+                        .store(self.counts.deferred, Ordering::Relaxed);
                     return Delivered::Deferred(Mc::input::<Asked>(Envelope { message, reply }));
                 }
             }
@@ -361,13 +380,17 @@ where
             .map(|m| &Mc::STATES[m.state().index()]);
         if let Some(reply) = reply {
             self.counts.rejected += 1;
-            let _ = reply.send(Err(AskError::Rejected(Rejected {
+            self.shared
+                .counters
+                .rejected
+                .store(self.counts.rejected, Ordering::Relaxed);
+            let _ = reply.send(Err(Box::new(AskError::Rejected(Rejected {
                 machine: Mc::NAME,
                 state: info.map_or("<stopped>", |i| i.name),
                 accepted: info.map_or(&[][..], |i| i.accepted),
                 reason,
                 message,
-            })));
+            }))));
         } else {
             let reason = match reason {
                 Reason::DeferQueueFull => DeadReason::DeferQueueFull,
@@ -390,10 +413,14 @@ where
         match reply {
             Some(reply) => {
                 self.counts.rejected += 1;
-                let _ = reply.send(Err(AskError::Stopped {
+                self.shared
+                    .counters
+                    .rejected
+                    .store(self.counts.rejected, Ordering::Relaxed);
+                let _ = reply.send(Err(Box::new(AskError::Stopped {
                     message: Some(message),
                     cause: cause.clone(),
-                }));
+                })));
             }
             None => self.dead_letter(Mc::input::<Bare>(message), DeadReason::Stopped),
         }
@@ -401,6 +428,10 @@ where
 
     fn dead_letter(&mut self, input: Mc::Input<Bare>, reason: DeadReason) {
         self.counts.dead_lettered += 1;
+        self.shared
+            .counters
+            .dead_lettered
+            .store(self.counts.dead_lettered, Ordering::Relaxed);
         self.shared.dead_letter(DeadLetter {
             machine: Mc::NAME,
             state: self.state_name(),
@@ -422,7 +453,6 @@ where
         if let Some(timer) = self.timer.take() {
             timer.abort();
         }
-        self.shared.counters.publish(&self.counts);
     }
 
     /// Restarts from the factory if the policy has a restart left in its window.
@@ -453,6 +483,10 @@ where
         self.machine = Some(machine);
         self.context = Some(context);
         self.counts.restarts += 1;
+        self.shared
+            .counters
+            .restarts
+            .store(self.counts.restarts, Ordering::Relaxed);
         self.begin();
         // A restart is a state change: what waited for one is retried.
         self.replay_at = Some(0);

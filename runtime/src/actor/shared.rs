@@ -34,31 +34,25 @@ pub struct Metrics {
     pub restarts: u64,
 }
 
-/// The loop's counters: it is their only writer, so it publishes them with plain stores.
+/// The loop's counters: it is their only writer, so it stores each as it changes (a plain store,
+/// no read-modify-write). On a
+/// cache line pair of their own: senders read the settings next to them on every send, and the
+/// loop writes these after every message.
 #[derive(Default)]
+#[repr(align(128))]
 pub(crate) struct Counters {
-    processed: AtomicU64,
-    discarded: AtomicU64,
-    rejected: AtomicU64,
-    deferred: AtomicU64,
-    dead_lettered: AtomicU64,
-    stale_timeouts: AtomicU64,
-    restarts: AtomicU64,
+    pub(crate) processed: AtomicU64,
+    pub(crate) discarded: AtomicU64,
+    pub(crate) rejected: AtomicU64,
+    pub(crate) deferred: AtomicU64,
+    pub(crate) dead_lettered: AtomicU64,
+    pub(crate) stale_timeouts: AtomicU64,
+    pub(crate) restarts: AtomicU64,
     /// Dead letters of effect tasks, which run beside the loop.
     dead_lettered_outside: AtomicU64,
 }
 
 impl Counters {
-    pub(crate) fn publish(&self, m: &Metrics) {
-        self.processed.store(m.processed, Relaxed);
-        self.discarded.store(m.discarded, Relaxed);
-        self.rejected.store(m.rejected, Relaxed);
-        self.deferred.store(m.deferred, Relaxed);
-        self.dead_lettered.store(m.dead_lettered, Relaxed);
-        self.stale_timeouts.store(m.stale_timeouts, Relaxed);
-        self.restarts.store(m.restarts, Relaxed);
-    }
-
     pub(crate) fn read(&self) -> Metrics {
         Metrics {
             processed: self.processed.load(Relaxed),
