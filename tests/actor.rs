@@ -241,6 +241,92 @@ async fn stop_drains_what_was_queued_and_refuses_what_waits() {
     assert!(gate.is_stopped());
 }
 
+/// Whether a tell entered the mailbox; with backpressure, only a stopped actor refuses one.
+fn entered<M>(told: Result<(), TellError<M>>) -> bool {
+    match told {
+        Ok(()) => true,
+        Err(TellError::Stopped(_)) => false,
+        Err(other) => panic!("unexpected {other}"),
+    }
+}
+
+#[test]
+fn stop_while_flooded_accounts_for_every_message() {
+    #[derive(Default, Clone, Copy)]
+    struct Sent {
+        /// Tells that entered the mailbox (a tell is refused only at the door).
+        told: u64,
+        /// Tells handed back at the door after the stop.
+        refused: u64,
+        /// Asks answered by a handler, or rejected by a state.
+        answered: u64,
+        /// Asks answered `Stopped` with their message: refused at the door, or queued and
+        /// refused when the actor stopped. Both hand the message back.
+        stopped: u64,
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (gate, join) = Gate::Closed.actor(Ledger::default()).mailbox(16).spawn();
+        let mut senders = Vec::new();
+        for sender in 0..8u64 {
+            let gate = gate.clone();
+            senders.push(tokio::spawn(async move {
+                let mut sent = Sent::default();
+                for i in 0..50_000u64 {
+                    let told = match (i + sender) % 4 {
+                        0 => entered(gate.tell(Open).await),
+                        1 => entered(gate.tell(Close).await),
+                        2 => entered(gate.tell(Knock(i)).await),
+                        _ => {
+                            match gate.ask(Count).await {
+                                Ok(_) | Err(AskError::Rejected(_)) => sent.answered += 1,
+                                Err(AskError::Stopped {
+                                    message: Some(Count),
+                                    cause: StopCause::Requested,
+                                }) => sent.stopped += 1,
+                                Err(other) => panic!("unexpected {other}"),
+                            }
+                            continue;
+                        }
+                    };
+                    if told {
+                        sent.told += 1;
+                    } else {
+                        sent.refused += 1;
+                    }
+                }
+                sent
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        gate.stop().await;
+        assert!(gate.is_stopped());
+        let mut total = Sent::default();
+        for sender in senders {
+            let sent = sender.await.unwrap();
+            total.told += sent.told;
+            total.refused += sent.refused;
+            total.answered += sent.answered;
+            total.stopped += sent.stopped;
+        }
+        assert_eq!(
+            total.told + total.refused + total.answered + total.stopped,
+            8 * 50_000
+        );
+        assert!(total.refused > 0, "the stop came before the flood ended");
+        let m = join.await.unwrap().metrics;
+        // Every message that entered the mailbox ended in exactly one place; the asks among
+        // them that the stop refused are counted as rejected (handed back).
+        let settled = m.processed + m.discarded + m.rejected + m.dead_lettered;
+        let stopped_inside = settled - total.told - total.answered;
+        assert!(stopped_inside <= total.stopped, "{m:?}");
+    });
+}
+
 #[tokio::test]
 async fn a_deferred_ask_is_answered_stopped_with_its_message() {
     #[derive(Message, Debug, PartialEq)]

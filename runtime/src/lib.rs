@@ -118,6 +118,9 @@ mod book_typestate {}
 #[cfg(doctest)]
 #[doc = include_str!("../../book/src/driver.md")]
 mod book_driver {}
+#[cfg(all(doctest, feature = "actor"))]
+#[doc = include_str!("../../book/src/actor.md")]
+mod book_actor {}
 #[cfg(doctest)]
 #[doc = include_str!("../../book/src/design-notes.md")]
 mod book_design_notes {}

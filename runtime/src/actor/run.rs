@@ -210,7 +210,17 @@ where
 
     /// After a message: raised events first, then, if the state changed, the deferred messages
     /// from the oldest; each of those may raise or change state again.
+    #[inline]
     fn settle(&mut self) {
+        // Most messages raise nothing and change no state with anything deferred.
+        if self.replay_at.is_none() && !self.shared.raised_any.load(Ordering::Acquire) {
+            return;
+        }
+        self.settle_slow();
+    }
+
+    #[cold]
+    fn settle_slow(&mut self) {
         loop {
             if self.panicked.is_some() {
                 break;
