@@ -107,20 +107,26 @@ impl CounterHandlers for Count {
     }
 }
 
-struct Lockstep {
+struct Lockstep<const ASK_TIMEOUT: bool> {
     actor: Actor<Counter>,
     join: Join<Counter>,
 }
 
-impl Contender for Lockstep {
-    const NAME: &'static str = "lockstep";
+impl<const ASK_TIMEOUT: bool> Contender for Lockstep<ASK_TIMEOUT> {
+    const NAME: &'static str = if ASK_TIMEOUT {
+        "lockstep"
+    } else {
+        "lockstep, no ask timeout"
+    };
 
     async fn start() -> Self {
-        // Default settings (the ask timeout included) but for the mailbox, set to match.
-        let (actor, join) = Counter::Counting
-            .actor(Count::default())
-            .mailbox(MAILBOX)
-            .spawn();
+        // Default settings but for the mailbox, set to match; the second row also turns the
+        // default 5 s ask timeout off, to show what the timer costs (the peers have none).
+        let mut builder = Counter::Counting.actor(Count::default()).mailbox(MAILBOX);
+        if !ASK_TIMEOUT {
+            builder = builder.ask_timeout(None);
+        }
+        let (actor, join) = builder.spawn();
         Lockstep { actor, join }
     }
 
@@ -333,11 +339,12 @@ fn round<C: Contender>(rt: &Runtime) -> Times {
 }
 
 /// lockstep first: the tables' ratios are against the first row.
-const CONTENDERS: [(&str, Round); 4] = [
-    (Lockstep::NAME, round::<Lockstep>),
+const CONTENDERS: [(&str, Round); 5] = [
+    (Lockstep::<true>::NAME, round::<Lockstep<true>>),
     (Hand::NAME, round::<Hand>),
     (Ractor::NAME, round::<Ractor>),
     (Kameo::NAME, round::<Kameo>),
+    (Lockstep::<false>::NAME, round::<Lockstep<false>>),
 ];
 
 /// Median tell and ask times per contender, in `CONTENDERS` order.
@@ -370,13 +377,13 @@ fn ratio(a: Duration, b: Duration) -> f64 {
 fn table(title: &str, times: &[Times]) {
     println!("{title}, median of {ROUNDS} rounds");
     println!(
-        "  {:<10} {:>14} {:>16} {:>11} {:>10}",
+        "  {:<25} {:>14} {:>16} {:>11} {:>10}",
         "impl", "tells/s", "ask round trip", "tell ratio", "ask ratio"
     );
     #[allow(clippy::cast_precision_loss)]
     for ((name, _), t) in CONTENDERS.iter().zip(times) {
         println!(
-            "  {name:<10} {:>12.2} M {:>13.2} µs {:>11.3} {:>10.3}",
+            "  {name:<25} {:>12.2} M {:>13.2} µs {:>11.3} {:>10.3}",
             TELLS as f64 / t.tell.as_secs_f64() / 1e6,
             t.ask.as_secs_f64() * 1e6 / ASKS as f64,
             ratio(times[0].tell, t.tell),
@@ -409,7 +416,7 @@ fn main() {
     table("current-thread runtime", &ct_times);
     println!("total {:.1} s", started.elapsed().as_secs_f64());
 
-    // Rows: 0 lockstep, 1 hand, 2 ractor, 3 kameo.
+    // Rows: 0 lockstep, 1 hand, 2 ractor, 3 kameo (4: lockstep without an ask timeout).
     let (mt, ct) = (&mt_times, &ct_times);
     println!(
         "RESULT actor tell_vs_hand_mt={:.3} tell_vs_hand_ct={:.3} ask_vs_hand_mt={:.3} ask_vs_hand_ct={:.3} tell_vs_ractor_mt={:.3} tell_vs_kameo_mt={:.3}",

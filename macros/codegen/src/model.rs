@@ -56,6 +56,17 @@ pub(crate) struct State {
     pub snake: String,
 }
 
+impl State {
+    /// Whether the state has the `enter` or `exit` hook (`when`).
+    pub fn has_hook(&self, when: &str) -> bool {
+        if when == "enter" {
+            self.enter
+        } else {
+            self.exit
+        }
+    }
+}
+
 pub(crate) struct MessageRef {
     pub ty: TypePath,
     /// The last path segment, e.g. `Coin`: the `Input` variant and the handler-name part.

@@ -178,11 +178,10 @@ where
         // A timer armed in an earlier visit (cancelled too late, or queued behind the change)
         // never fires into a later one.
         if epoch != self.epoch {
-            self.counts.stale_timeouts += 1;
-            self.shared
-                .counters
-                .stale_timeouts
-                .store(self.counts.stale_timeouts, Ordering::Relaxed);
+            bump(
+                &mut self.counts.stale_timeouts,
+                &self.shared.counters.stale_timeouts,
+            );
             return;
         }
         let envelope = Envelope {
@@ -327,29 +326,17 @@ where
         }
         match outcome {
             Outcome::Moved { reply: value, .. } => {
-                self.counts.processed += 1;
-                self.shared
-                    .counters
-                    .processed
-                    .store(self.counts.processed, Ordering::Relaxed);
+                bump(&mut self.counts.processed, &self.shared.counters.processed);
                 answer(reply, value);
                 self.entered();
                 self.replay_at = Some(0);
             }
             Outcome::Stayed { reply: value, .. } => {
-                self.counts.processed += 1;
-                self.shared
-                    .counters
-                    .processed
-                    .store(self.counts.processed, Ordering::Relaxed);
+                bump(&mut self.counts.processed, &self.shared.counters.processed);
                 answer(reply, value);
             }
             Outcome::Discarded { reply: value, .. } => {
-                self.counts.discarded += 1;
-                self.shared
-                    .counters
-                    .discarded
-                    .store(self.counts.discarded, Ordering::Relaxed);
+                bump(&mut self.counts.discarded, &self.shared.counters.discarded);
                 answer(reply, value);
             }
             Outcome::Deferred { message, .. } => {
@@ -359,11 +346,7 @@ where
                 if self.deferred.len() >= self.defer_capacity {
                     self.turn_away(message, reply, Reason::DeferQueueFull);
                 } else {
-                    self.counts.deferred += 1;
-                    self.shared
-                        .counters
-                        .deferred
-                        .store(self.counts.deferred, Ordering::Relaxed);
+                    bump(&mut self.counts.deferred, &self.shared.counters.deferred);
                     return Delivered::Deferred(Mc::input::<Asked>(Envelope { message, reply }));
                 }
             }
@@ -389,11 +372,7 @@ where
             .as_ref()
             .map(|m| &Mc::STATES[m.state().index()]);
         if let Some(reply) = reply {
-            self.counts.rejected += 1;
-            self.shared
-                .counters
-                .rejected
-                .store(self.counts.rejected, Ordering::Relaxed);
+            bump(&mut self.counts.rejected, &self.shared.counters.rejected);
             let _ = reply.send(Err(Box::new(AskError::Rejected(Rejected {
                 machine: Mc::NAME,
                 state: info.map_or("<stopped>", |i| i.name),
@@ -422,11 +401,7 @@ where
     {
         match reply {
             Some(reply) => {
-                self.counts.rejected += 1;
-                self.shared
-                    .counters
-                    .rejected
-                    .store(self.counts.rejected, Ordering::Relaxed);
+                bump(&mut self.counts.rejected, &self.shared.counters.rejected);
                 let _ = reply.send(Err(Box::new(AskError::Stopped {
                     message: Some(message),
                     cause: cause.clone(),
@@ -437,11 +412,10 @@ where
     }
 
     fn dead_letter(&mut self, input: Mc::Input<Bare>, reason: DeadReason) {
-        self.counts.dead_lettered += 1;
-        self.shared
-            .counters
-            .dead_lettered
-            .store(self.counts.dead_lettered, Ordering::Relaxed);
+        bump(
+            &mut self.counts.dead_lettered,
+            &self.shared.counters.dead_lettered,
+        );
         self.shared.dead_letter(DeadLetter {
             machine: Mc::NAME,
             state: self.state_name(),
@@ -492,11 +466,7 @@ where
         );
         self.machine = Some(machine);
         self.context = Some(context);
-        self.counts.restarts += 1;
-        self.shared
-            .counters
-            .restarts
-            .store(self.counts.restarts, Ordering::Relaxed);
+        bump(&mut self.counts.restarts, &self.shared.counters.restarts);
         self.begin();
         // A restart is a state change: what waited for one is retried.
         self.replay_at = Some(0);
@@ -528,6 +498,12 @@ where
             restarts: u32::try_from(self.counts.restarts).unwrap_or(u32::MAX),
         }
     }
+}
+
+/// Counts one more: the loop is the counter's only writer, so a plain store publishes it.
+fn bump(local: &mut u64, shared: &std::sync::atomic::AtomicU64) {
+    *local += 1;
+    shared.store(*local, Ordering::Relaxed);
 }
 
 fn answer<M: Message>(reply: Option<super::mail::ReplyTo<M>>, value: M::Reply) {

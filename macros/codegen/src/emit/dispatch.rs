@@ -249,12 +249,7 @@ pub(super) fn hook_call(
     when: &str,
     data: &str,
 ) -> String {
-    let has = if when == "enter" {
-        state.enter
-    } else {
-        state.exit
-    };
-    if !has {
+    if !state.has_hook(when) {
         return String::new();
     }
     let arg = if state.data.is_some() {

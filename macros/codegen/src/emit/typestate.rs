@@ -195,12 +195,7 @@ fn move_body(names: &Names<'_>, cell: &Cell, targets: &[usize]) -> (TokenStream,
 /// The call of state `index`'s `enter` or `exit` hook on `data`, if it has one.
 fn hook(names: &Names<'_>, index: usize, when: &str, data: &TokenStream) -> TokenStream {
     let state = &names.model.states[index];
-    let has = if when == "enter" {
-        state.enter
-    } else {
-        state.exit
-    };
-    if !has {
+    if !state.has_hook(when) {
         return TokenStream::new();
     }
     let context = &names.context;
