@@ -95,7 +95,9 @@ pub enum AskError<M> {
     /// The current state does not take the message (or defers it and the deferred queue is
     /// full): its name, what it accepts, and the message.
     Rejected(Rejected<M>),
-    /// The mailbox is full and the actor fails fast ([`Overflow::FailFast`](super::Overflow)).
+    /// The message did not get into the mailbox: it was full and the actor fails fast
+    /// ([`Overflow::FailFast`](super::Overflow)), or the ask's timeout passed while it waited
+    /// for room.
     MailboxFull(M),
     /// The actor stopped before it ran the message: the message is handed back if the actor
     /// still had it (it always does, unless the actor's task was cancelled).

@@ -142,7 +142,8 @@ impl<Mc: Machine> Actor<Mc> {
                             .await
                         {
                             Ok(reserved) => reserved,
-                            Err(_) => return Err(AskError::Timeout(after)),
+                            // It never entered the mailbox: hand it back.
+                            Err(_) => return Err(AskError::MailboxFull(message)),
                         }
                     }
                     None => self.mailbox.reserve().await,

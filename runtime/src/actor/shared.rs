@@ -12,9 +12,9 @@ use crate::machine::{Bare, Machine};
 
 /// What an actor has done so far. Read with [`Actor::metrics`](super::Actor::metrics).
 ///
-/// Every message that entered the mailbox ends in exactly one of `processed`, `discarded`,
-/// `rejected` or `dead_lettered` (or is still queued or deferred): that is the accounting the
-/// flood tests assert.
+/// Every message the actor takes in (told, asked, raised, an effect's result, a timeout that
+/// fires) ends in exactly one of `processed`, `discarded`, `rejected` or `dead_lettered` (or is
+/// still queued or deferred): that is the accounting the flood tests assert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Metrics {
