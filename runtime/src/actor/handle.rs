@@ -164,7 +164,7 @@ impl<Mc: Machine> Actor<Mc> {
             // The actor was woken by the send and usually answers before this task runs again:
             // look once more before paying for a timer (registering and cancelling one costs
             // more than the whole round trip on a current-thread runtime).
-            Some(after) => match SecondLook::new(&mut answer).await {
+            Some(after) => match second_look(&mut answer).await {
                 Some(answered) => answered,
                 None => match tokio::time::timeout_at(deadline_at(after), answer).await {
                     Ok(answered) => answered,
@@ -275,34 +275,27 @@ impl<Mc: Machine> Future for Join<Mc> {
     }
 }
 
-/// Polls a receiver, and if it is not ready, yields once and polls it again; `None` if it is still
-/// not ready then. The yield puts this task behind the actor it just woke.
-struct SecondLook<'a, T> {
-    answer: &'a mut oneshot::Receiver<T>,
-    yielded: bool,
+/// The answer if it is ready now, or after this task yielded once (behind the actor it just
+/// woke); `None` if it is still not ready then. `yield_now` defers this task's wake-up until the
+/// scheduler has run the others, so on a multi-thread runtime it does not take the slot the
+/// actor was woken into.
+async fn second_look<T>(
+    answer: &mut oneshot::Receiver<T>,
+) -> Option<Result<T, oneshot::error::RecvError>> {
+    if let Some(answered) = look(answer).await {
+        return Some(answered);
+    }
+    tokio::task::yield_now().await;
+    look(answer).await
 }
 
-impl<'a, T> SecondLook<'a, T> {
-    fn new(answer: &'a mut oneshot::Receiver<T>) -> Self {
-        SecondLook {
-            answer,
-            yielded: false,
-        }
-    }
-}
-
-impl<T> Future for SecondLook<'_, T> {
-    type Output = Option<Result<T, oneshot::error::RecvError>>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Poll::Ready(answered) = Pin::new(&mut *self.answer).poll(cx) {
-            return Poll::Ready(Some(answered));
-        }
-        if self.yielded {
-            return Poll::Ready(None);
-        }
-        self.yielded = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
+/// The answer if it is ready, without waiting.
+async fn look<T>(
+    answer: &mut oneshot::Receiver<T>,
+) -> Option<Result<T, oneshot::error::RecvError>> {
+    core::future::poll_fn(|cx| match Pin::new(&mut *answer).poll(cx) {
+        Poll::Ready(answered) => Poll::Ready(Some(answered)),
+        Poll::Pending => Poll::Ready(None),
+    })
+    .await
 }

@@ -90,7 +90,9 @@ where
     ) -> Result<Final<Mc>, Failed> {
         self.begin();
         loop {
-            if let Some(panic) = self.panicked.take()
+            // Checked before taking: `take` would move the (large) empty slot on every message.
+            if self.panicked.is_some()
+                && let Some(panic) = self.panicked.take()
                 && !self.restart_after(&panic)
             {
                 return Err(self.fail(panic, mailbox).await);
