@@ -35,7 +35,9 @@ impl TurnstileHandlers for () {
 
 /// Records every span's name and fields: just enough of a subscriber to read what the actor says.
 #[derive(Clone, Default)]
-struct Spans(Arc<Mutex<Vec<(String, BTreeMap<String, String>)>>>);
+struct Spans(Arc<Mutex<Vec<(String, SpanFields)>>>);
+
+type SpanFields = BTreeMap<String, String>;
 
 struct Fields<'a>(&'a mut BTreeMap<String, String>);
 
