@@ -638,3 +638,75 @@ mod strategy {
         }
     }
 }
+
+// ---- state timeouts are events too ---------------------------------------------------------
+
+mod lease {
+    use lockstep::{Machine, Message, Timeout};
+
+    #[derive(Message, Clone, Debug, Hash)]
+    pub struct Elevate;
+    #[derive(Message, Clone, Debug, Hash)]
+    pub struct Wipe;
+
+    #[derive(Default, Clone, Debug, Hash)]
+    pub struct Disk {
+        pub wiped: bool,
+        pub expired: u32,
+    }
+
+    /// Admin rights that lapse after 30 s: the wipe the admin decided on while elevated may
+    /// arrive after they lapsed.
+    #[derive(Machine, Clone, Debug, Hash)]
+    #[machine(context = Disk)]
+    pub enum Rights {
+        #[initial]
+        #[on(Elevate => Elevated)]
+        User,
+        #[on(Wipe)]
+        #[timeout(30s => User)]
+        Elevated,
+    }
+
+    impl RightsHandlers for Disk {
+        fn elevated_on_wipe(&mut self, _: Wipe) {
+            self.wiped = true;
+        }
+        fn elevated_on_timeout(&mut self, _: Timeout) {
+            self.expired += 1;
+        }
+    }
+}
+
+fn lease_explorer() -> Explorer<lease::Rights> {
+    use lease::{Disk, Elevate, Rights, Wipe};
+    Explorer::new(Rights::User, Disk::default())
+        .client("admin", |c| c.ask(Elevate).then(move |()| c.tell(Wipe)))
+        .at_end("the wipe ran", |_, disk| disk.wiped)
+}
+
+#[test]
+fn a_state_timeout_may_fire_between_any_two_deliveries() {
+    let report = lease_explorer().run();
+    let v = violation(&report);
+    // Elevated, then the clock: the wipe arrives in `User`, which rejects it.
+    assert_eq!(
+        messages(v),
+        ["admin Elevate", "clock Timeout", "admin Wipe"]
+    );
+    assert_eq!(
+        (v.trace.steps[1].from, v.trace.steps[1].to),
+        ("Elevated", "User")
+    );
+    assert_eq!(v.trace.steps[2].kind, Kind::Rejected);
+    assert!(report.to_string().contains("clock"), "{report}");
+    // The timeout cell counts as covered.
+    assert!(report.coverage.hit("Elevated", "Timeout"));
+}
+
+#[test]
+fn timeouts_can_be_left_out_of_the_exploration() {
+    let report = lease_explorer().timeouts(false).run();
+    assert_clean(&report);
+    assert!(!report.coverage.hit("Elevated", "Timeout"));
+}

@@ -64,6 +64,7 @@ pub struct Explorer<Mc: Machine> {
     pub(super) network: Network,
     pub(super) replay: Replay,
     pub(super) redeliveries: u8,
+    pub(super) timeouts: bool,
     pub(super) always: Vec<(String, StateCheck<Mc>)>,
     pub(super) each_step: Vec<(String, StepCheck<Mc>)>,
     pub(super) at_end: Vec<(String, StateCheck<Mc>)>,
@@ -128,6 +129,7 @@ where
             network: Network::Ordered,
             replay: Replay::Immediate,
             redeliveries: 1,
+            timeouts: true,
             always: Vec::new(),
             each_step: Vec::new(),
             at_end: Vec::new(),
@@ -225,6 +227,15 @@ where
         self
     }
 
+    /// Whether state timeouts (`#[timeout(..)]`) may fire (default `true`): in a state that
+    /// declares one, time passing is one more event, possible between any two deliveries, so
+    /// the exploration covers a timeout that fires before, between or after any of them.
+    #[must_use]
+    pub fn timeouts(mut self, on: bool) -> Self {
+        self.timeouts = on;
+        self
+    }
+
     /// Under [`Network::Duplicating`], how many extra times a message may arrive (default 1).
     #[must_use]
     pub fn redeliveries(mut self, extra: u8) -> Self {
@@ -272,6 +283,12 @@ where
     }
 
     pub(crate) fn setup(&self) -> Setup<Mc> {
+        let mut setup = self.setup_untimed();
+        setup.timeouts = self.timeouts;
+        setup
+    }
+
+    fn setup_untimed(&self) -> Setup<Mc> {
         let seeds = self
             .groups
             .iter()
@@ -734,8 +751,14 @@ where
             Event::Replay => world
                 .replay
                 .and_then(|cursor| world.deferred().get(cursor as usize)),
+            Event::Elapse => None,
         };
-        let (client, message) = letter.map_or((String::new(), String::new()), |&id| {
+        let nobody = if matches!(event, Event::Elapse) {
+            (String::from("clock"), String::from("Timeout"))
+        } else {
+            (String::new(), String::new())
+        };
+        let (client, message) = letter.map_or(nobody, |&id| {
             let letter = setup.letter(id);
             let message = setup
                 .envelope(&letter)

@@ -348,7 +348,7 @@ fn reply_text<R: Debug>(reply: &R) -> Option<String> {
 
 /// Runs the dispatch and splits the outcome: the machine, the kind, the state it is in and the
 /// reply of a handled message.
-fn dispatch<Mc, M>(
+pub(crate) fn dispatch<Mc, M>(
     machine: Mc,
     context: &mut Mc::Context,
     message: M,

@@ -244,6 +244,8 @@ enum Taken {
     Copied(u32, LetterId),
     /// From the deferred queue (a replay); its place there is in [`Step::queue`].
     Replayed,
+    /// No letter: a state timeout fired.
+    Elapsed,
 }
 
 /// What an event does to the deferred queue.
@@ -328,7 +330,9 @@ impl Step {
                 // The copy that stays in flight takes the delivered letter's place.
                 out[start + width + index as usize] = kept;
             }
-            Taken::Replayed => out.extend_from_slice(&parent.words[..flight_end]),
+            Taken::Replayed | Taken::Elapsed => {
+                out.extend_from_slice(&parent.words[..flight_end]);
+            }
         }
         out[start + self.client as usize] = self.position;
         if !self.sent.is_empty() {
@@ -552,6 +556,8 @@ pub(crate) enum Event {
     Deliver { index: u32, keep: bool },
     /// The machine replays the deferred message at the replay cursor.
     Replay,
+    /// The current state's `#[timeout(..)]` fires: time passes, at any point between deliveries.
+    Elapse,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -701,6 +707,9 @@ pub(crate) struct Setup<Mc: Machine> {
     pub(crate) replay: Replay,
     pub(crate) redeliveries: u8,
     pub(crate) hash_state: Option<fn(&Mc, &Mc::Context) -> u64>,
+    /// Whether a state's `#[timeout(..)]` may fire (an event whenever the machine is in a state
+    /// that declares one).
+    pub(crate) timeouts: bool,
 }
 
 /// What one event did, for traces.
@@ -776,6 +785,7 @@ where
             replay,
             redeliveries,
             hash_state,
+            timeouts: true,
         }
     }
 
@@ -928,6 +938,11 @@ where
                 return;
             }
         }
+        // Time may pass between any two deliveries: a state's timeout is one more event. (Not
+        // without clients: the fingerprint's parts are per client.)
+        if self.timeouts && !world.clients.is_empty() && world.machine.timeout().is_some() {
+            out.push(Event::Elapse);
+        }
         let arena = self.arena.borrow();
         let letters = &arena.letters;
         match self.network {
@@ -986,6 +1001,9 @@ where
         step: &mut Step,
     ) -> Result<Option<Mc>, Panicked> {
         let (id, taken) = match event {
+            Event::Elapse => {
+                return self.elapse((parent, parts), (machine, context), (coverage, text), step);
+            }
             Event::Deliver { index, keep } => {
                 let Some(&id) = parent.flight.get(index as usize) else {
                     return Ok(None);
@@ -1060,6 +1078,65 @@ where
             (kind, next, script),
             step,
         );
+        step.fingerprint = match (self.hash_state, parts) {
+            (Some(hash_state), Some(parts)) => Some(self.fingerprint_step(
+                &arena,
+                (parent, parts),
+                step,
+                hash_state(&machine, context),
+            )),
+            _ => None,
+        };
+        Ok(Some(machine))
+    }
+
+    /// [`step`](Self::step) for [`Event::Elapse`]: the current state's timeout cell runs. No
+    /// client moves and nothing is sent; a move starts the replay of the deferred queue.
+    fn elapse(
+        &self,
+        (parent, parts): (&View<'_, Mc>, Option<&Parts<'_>>),
+        (machine, context): (Mc, &mut Mc::Context),
+        (coverage, text): (Option<&mut Coverage>, bool),
+        step: &mut Step,
+    ) -> Result<Option<Mc>, Panicked> {
+        let Some(input) = Mc::timeout_input::<crate::Bare>(crate::Timeout::elapsed()) else {
+            return Ok(None);
+        };
+        let message = Mc::input_message(&input);
+        let from = machine.state();
+        let delivered = catch_unwind(AssertUnwindSafe(|| {
+            Mc::route(input, Elapse { machine, context })
+        }));
+        let (machine, kind, to) = delivered.map_err(|payload| Panicked {
+            message: panic_text(payload.as_ref()),
+        })?;
+        if let Some(coverage) = coverage {
+            coverage.mark(from, message);
+        }
+        step.cell = (from, message);
+        if text {
+            step.happened = Some(Happened {
+                from,
+                to,
+                kind,
+                reply: None,
+                replayed: false,
+                duplicate_kept: false,
+                redelivery: false,
+            });
+        }
+        // Client 0 stands for "no client": its position does not change, so its slot does not.
+        step.client = 0;
+        step.position = parent.clients[0];
+        step.taken = Taken::Elapsed;
+        step.sent.clear();
+        step.queue = Queue::Same;
+        step.replay = if kind == Kind::Moved {
+            (!parent.deferred.is_empty()).then_some(0)
+        } else {
+            parent.replay
+        };
+        let arena = self.arena.borrow();
         step.fingerprint = match (self.hash_state, parts) {
             (Some(hash_state), Some(parts)) => Some(self.fingerprint_step(
                 &arena,
@@ -1317,7 +1394,7 @@ where
                     .wrapping_sub(letters.hash(parent.flight[index as usize]))
                     .wrapping_add(letters.hash(kept));
             }
-            Taken::Replayed => {}
+            Taken::Replayed | Taken::Elapsed => {}
         }
         for &id in &step.sent {
             slot = slot.wrapping_add(letters.hash(id));
@@ -1365,4 +1442,22 @@ where
     Mc::Context: Hash,
 {
     hash_one(&(machine, context), 0x57a7e)
+}
+
+/// Dispatches the timeout input, as a delivery's envelope dispatches its message.
+struct Elapse<'a, Mc: Machine> {
+    machine: Mc,
+    context: &'a mut Mc::Context,
+}
+
+impl<Mc: Machine> crate::machine::Visit<Mc, crate::Bare> for Elapse<'_, Mc> {
+    type Output = (Mc, Kind, StateId);
+
+    fn visit<M: crate::Message>(self, message: M) -> Self::Output
+    where
+        Mc: crate::Accepts<M>,
+    {
+        let (machine, kind, to, _) = super::script::dispatch(self.machine, self.context, message);
+        (machine, kind, to)
+    }
 }
