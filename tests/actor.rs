@@ -506,6 +506,24 @@ async fn fail_fast_hands_the_message_back_when_the_mailbox_is_full() {
     }
 }
 
+#[tokio::test]
+async fn try_tell_never_waits() {
+    // Backpressure for `tell`; `try_tell` still fails at once.
+    let (gate, join) = Gate::Closed.actor(Ledger::default()).mailbox(1).spawn();
+    gate.try_tell(Open).unwrap();
+    match gate.try_tell(Knock(1)) {
+        Err(TellError::MailboxFull(Knock(1))) => {}
+        other => panic!("{other:?}"),
+    }
+    gate.tell(Knock(2)).await.unwrap(); // waits for the actor to take `Open`
+    gate.stop().await;
+    match gate.try_tell(Knock(3)) {
+        Err(TellError::Stopped(Knock(3))) => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(join.await.unwrap().context.knocks, [2]);
+}
+
 // ---------------------------------------------------------------- state timeouts, hooks
 
 #[derive(Message)]

@@ -95,6 +95,25 @@ impl<Mc: Machine> Actor<Mc> {
         Ok(())
     }
 
+    /// Sends a message if the mailbox has room now, whatever the overflow policy: for callers
+    /// that cannot wait (a synchronous callback, a `Drop`).
+    ///
+    /// # Errors
+    /// Hands the message back if the mailbox is full or the actor has stopped.
+    pub fn try_tell<M: AcceptedBy<Mc>>(&self, message: M) -> Result<(), TellError<M>> {
+        match self.mailbox.try_reserve() {
+            Ok(permit) => {
+                permit.send(Mail::Message(M::input::<Asked>(Envelope {
+                    message,
+                    reply: None,
+                })));
+                Ok(())
+            }
+            Err(mpsc::error::TrySendError::Full(())) => Err(TellError::MailboxFull(message)),
+            Err(mpsc::error::TrySendError::Closed(())) => Err(TellError::Stopped(message)),
+        }
+    }
+
     /// Sends a message and waits for its reply, at most the actor's default ask timeout.
     ///
     /// # Errors
