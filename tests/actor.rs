@@ -818,3 +818,49 @@ async fn a_session_needs_the_only_handle_and_the_right_state() {
     };
     assert!(actor.session::<VendingReady>().await.is_ok());
 }
+
+// ---------------------------------------------------------------- terminal states end the actor
+
+#[derive(Message, Debug, PartialEq)]
+pub struct Finish;
+#[derive(Message, Debug, PartialEq)]
+#[message(reply = u32)]
+pub struct Status;
+
+#[derive(Machine)]
+pub enum Job {
+    #[initial]
+    #[on(Finish => Done)]
+    #[on(Status)]
+    Running,
+    #[terminal]
+    Done,
+}
+
+impl JobHandlers for () {
+    fn running_on_status(&mut self, _: Status) -> u32 {
+        1
+    }
+}
+
+#[tokio::test]
+async fn reaching_a_terminal_state_stops_the_actor() {
+    let (job, join) = Job::Running.spawn(());
+    let asker = job.clone();
+    assert_eq!(job.ask(Status).await.unwrap(), 1);
+    job.tell(Finish).await.unwrap();
+    let done = join.await.unwrap();
+    assert_eq!(done.machine.state_name(), "Done");
+    // The handles still exist, but the actor has ended: what is sent now comes back.
+    match asker.ask(Status).await {
+        Err(AskError::Stopped {
+            message: Some(Status),
+            cause: StopCause::Finished { state: "Done" },
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        job.tell(Finish).await,
+        Err(TellError::Stopped(Finish))
+    ));
+}

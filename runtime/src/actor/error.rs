@@ -38,6 +38,11 @@ pub enum StopCause {
     Requested,
     /// A handler panicked, and no restart was left.
     Panicked(Panicked),
+    /// The machine entered a `#[terminal]` state, which accepts nothing.
+    Finished {
+        /// The terminal state.
+        state: &'static str,
+    },
     /// Every handle was dropped, or the actor's task was cancelled (its runtime shut down).
     Ended,
 }
@@ -47,6 +52,7 @@ impl fmt::Display for StopCause {
         match self {
             Self::Requested => f.write_str("it was asked to stop"),
             Self::Panicked(panic) => write!(f, "{panic}"),
+            Self::Finished { state } => write!(f, "it reached the terminal state `{state}`"),
             Self::Ended => f.write_str("it ended"),
         }
     }

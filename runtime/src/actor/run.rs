@@ -39,6 +39,8 @@ pub(crate) struct Core<Mc: Machine> {
     /// Replay the deferred queue from this position (set by a state change).
     replay_at: Option<usize>,
     panicked: Option<Panicked>,
+    /// The machine entered a `#[terminal]` state: it accepts nothing more, so the actor stops.
+    finished: bool,
 }
 
 /// What one delivery did, for the caller that keeps the deferred queue.
@@ -74,6 +76,7 @@ where
             timer: None,
             replay_at: None,
             panicked: None,
+            finished: false,
         }
     }
 
@@ -96,6 +99,9 @@ where
                 && !self.restart_after(&panic)
             {
                 return Err(self.fail(panic, mailbox).await);
+            }
+            if self.finished {
+                self.finish_terminal(&mut mailbox);
             }
             let Some(mail) = mailbox.recv().await else {
                 break;
@@ -160,6 +166,9 @@ where
     /// A state was entered: a new visit, its timer armed, the previous visit's timer cancelled.
     fn entered(&mut self) {
         self.epoch += 1;
+        if let Some(machine) = &self.machine {
+            self.finished |= Mc::STATES[machine.state().index()].is_terminal;
+        }
         if let Some(timer) = self.timer.take() {
             timer.abort();
         }
@@ -174,6 +183,15 @@ where
                 let _ = mailbox.send(Mail::Timeout { epoch }).await;
             }
         }));
+    }
+
+    /// A terminal state takes nothing more: close the mailbox as a stop would. What is queued
+    /// still arrives, and is rejected (asks) or dead-lettered (tells) by the terminal state.
+    fn finish_terminal(&mut self, mailbox: &mut mpsc::Receiver<Mail<Mc>>) {
+        self.finished = false;
+        let state = self.state_name();
+        self.shared.set_cause(StopCause::Finished { state });
+        mailbox.close();
     }
 
     fn time_out(&mut self, epoch: u64) {
