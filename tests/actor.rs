@@ -864,3 +864,189 @@ async fn reaching_a_terminal_state_stops_the_actor() {
         Err(TellError::Stopped(Finish))
     ));
 }
+
+// ---------------------------------------------------------------- panics in every place, raises at the edges
+
+#[derive(Message, Debug, PartialEq)]
+pub struct Poke;
+#[derive(Message, Debug, PartialEq)]
+#[message(reply = Vec<&'static str>)]
+pub struct Seen;
+#[derive(Message, Debug, PartialEq)]
+pub struct Crash;
+
+pub struct Probe {
+    me: Me<Fragile>,
+    seen: Vec<&'static str>,
+    /// The enter hook panics (a restart that fails at once).
+    broken_start: bool,
+    /// `Crash` raises a `Poke` before it panics.
+    raise_then_crash: bool,
+}
+
+#[derive(Machine)]
+#[machine(context = Probe)]
+pub enum Fragile {
+    #[initial]
+    #[enter]
+    #[on(Poke)]
+    #[on(Seen)]
+    #[on(Crash)]
+    Up,
+}
+
+impl FragileHandlers for Probe {
+    fn enter_up(&mut self) {
+        assert!(!self.broken_start, "broken start");
+        self.seen.push("enter");
+        let _ = self.me.raise(Poke);
+    }
+    fn up_on_poke(&mut self, _: Poke) {
+        self.seen.push("poke");
+    }
+    fn up_on_seen(&mut self, _: Seen) -> Vec<&'static str> {
+        self.seen.clone()
+    }
+    fn up_on_crash(&mut self, _: Crash) {
+        if self.raise_then_crash {
+            let _ = self.me.raise(Poke);
+        }
+        panic!("crash")
+    }
+}
+
+fn probe(me: &Me<Fragile>) -> Probe {
+    Probe {
+        me: me.clone(),
+        seen: Vec::new(),
+        broken_start: false,
+        raise_then_crash: true,
+    }
+}
+
+#[tokio::test]
+async fn events_raised_by_the_first_enter_hook_run_before_any_mail() {
+    let (fragile, _join) = Actor::builder_with(|me| (Fragile::Up, probe(me))).spawn();
+    fragile.tell(Poke).await.unwrap();
+    assert_eq!(fragile.ask(Seen).await.unwrap(), ["enter", "poke", "poke"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_restart_that_panics_again_restarts_again_and_nothing_is_refused_meanwhile() {
+    let restarts = Arc::new(AtomicU64::new(0));
+    let made = Arc::clone(&restarts);
+    let (fragile, join) = Actor::builder_with(|me| (Fragile::Up, probe(me)))
+        .restart(Restart::at_most(5, Duration::from_mins(1)), move |me| {
+            // The first restart's enter hook panics; the second one works.
+            let first = made.fetch_add(1, Ordering::Relaxed) == 0;
+            let mut probe = probe(me);
+            probe.broken_start = first;
+            (Fragile::Up, probe)
+        })
+        .spawn();
+    assert!(matches!(
+        fragile.ask(Crash).await,
+        Err(AskError::Panicked(_))
+    ));
+    // Answered by the twice-restarted machine, not refused in between. The `Poke` the crashed
+    // handler raised was dropped with its context (a dead letter), not run in the new one.
+    assert_eq!(fragile.ask(Seen).await.unwrap(), ["enter", "poke"]);
+    let m = fragile.metrics();
+    assert_eq!((m.restarts, m.panicked, m.dead_lettered), (2, 1, 1));
+    drop(fragile);
+    let done = join.await.unwrap();
+    assert_eq!(restarts.load(Ordering::Relaxed), 2);
+    assert_eq!(done.metrics.processed, 3); // the two raised pokes, and `Seen`
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_restart_window_slides() {
+    let (fragile, join) = Actor::builder_with(|me| (Fragile::Up, probe(me)))
+        .restart(Restart::at_most(2, Duration::from_secs(10)), |me| {
+            (Fragile::Up, probe(me))
+        })
+        .spawn();
+    // Panics at 0 s, 9.9 s and 10.1 s: at most two in any 10 s, so all restart. At 10.2 s,
+    // the last two are 0.3 s apart: no restart left.
+    for wait in [0, 9_900, 200] {
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        assert!(matches!(
+            fragile.ask(Crash).await,
+            Err(AskError::Panicked(_))
+        ));
+        assert!(fragile.ask(Seen).await.is_ok());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(matches!(
+        fragile.ask(Crash).await,
+        Err(AskError::Panicked(_))
+    ));
+    assert!(matches!(
+        join.await,
+        Err(Failed::Panicked { restarts: 3, .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_panicking_restart_factory_ends_the_actor_with_its_own_panic() {
+    let (fragile, join) = Actor::builder_with(|me| (Fragile::Up, probe(me)))
+        .restart(
+            Restart::at_most(1, Duration::from_secs(10)),
+            |_| -> (Fragile, Probe) { panic!("no factory today") },
+        )
+        .spawn();
+    assert!(matches!(
+        fragile.ask(Crash).await,
+        Err(AskError::Panicked(_))
+    ));
+    match join.await {
+        Err(Failed::Panicked { panic, restarts: 0 }) => {
+            assert_eq!(panic.message, "<restart factory>");
+            assert_eq!(panic.payload, "no factory today");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_dead_letter_hook_does_not_take_the_actor_down() {
+    let (gate, join) = Gate::Closed
+        .actor(Ledger::default())
+        .dead_letters(|_| panic!("hook"))
+        .spawn();
+    gate.tell(Open).await.unwrap();
+    gate.tell(Open).await.unwrap(); // `Opened` takes no `Open`: a dead letter, and the hook panics
+    gate.tell(Knock(7)).await.unwrap();
+    drop(gate);
+    let done = join.await.unwrap();
+    assert_eq!(done.context.knocks, [7]);
+    assert_eq!(done.metrics.dead_lettered, 1);
+}
+
+#[tokio::test]
+async fn a_raise_after_the_actor_ended_is_handed_back() {
+    let kept = Arc::new(Mutex::new(None));
+    let keep = Arc::clone(&kept);
+    let (fragile, join) = Actor::builder_with(move |me| {
+        *keep.lock().unwrap() = Some(me.clone());
+        (Fragile::Up, probe(me))
+    })
+    .spawn();
+    drop(fragile);
+    join.await.unwrap();
+    let me = kept.lock().unwrap().take().unwrap();
+    assert_eq!(me.raise(Poke), Err(Poke));
+    assert!(me.actor().is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_ask_may_wait_forever_without_overflowing_the_clock() {
+    let (gate, _join) = Gate::Closed.spawn(Ledger::default());
+    let opener = gate.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_hours(1)).await;
+        opener.tell(Open).await.unwrap();
+    });
+    // `Closed` defers `Knock`: the ask waits for the gate to open, an hour later.
+    gate.ask_within(Knock(1), Duration::MAX).await.unwrap();
+}

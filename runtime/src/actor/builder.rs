@@ -43,6 +43,18 @@ impl Restart {
     pub const fn at_most(max: u32, within: Duration) -> Self {
         Restart { max, within }
     }
+
+    /// The most restarts within a window.
+    #[must_use]
+    pub const fn max(&self) -> u32 {
+        self.max
+    }
+
+    /// The window.
+    #[must_use]
+    pub const fn within(&self) -> Duration {
+        self.within
+    }
 }
 
 pub(crate) type Factory<Mc> = Box<dyn FnMut(&Me<Mc>) -> (Mc, <Mc as Machine>::Context) + Send>;
@@ -153,6 +165,7 @@ where
             ),
             raised: Mutex::new(VecDeque::new()),
             raised_any: AtomicBool::new(false),
+            ended: AtomicBool::new(false),
             queue_capacity: self.defer_capacity,
             ask_timeout: self.ask_timeout,
             fail_fast: self.overflow == Overflow::FailFast,

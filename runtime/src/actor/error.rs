@@ -7,12 +7,14 @@ use crate::outcome::Rejected;
 
 /// A handler panicked: where, and on what.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Panicked {
     /// The machine's type name.
     pub machine: &'static str,
     /// The state the machine was in when the handler ran.
     pub state: &'static str,
-    /// The message the handler was given (`"<start>"` for the first state's enter hook).
+    /// The message the handler was given (`"<start>"` for the first state's enter hook,
+    /// `"<restart factory>"` when the restart factory panicked).
     pub message: &'static str,
     /// The panic's message, if it was a string.
     pub payload: String,
@@ -59,6 +61,7 @@ impl fmt::Display for StopCause {
 }
 
 /// A `tell` that did not reach the mailbox; the message is handed back.
+#[non_exhaustive]
 pub enum TellError<M> {
     /// The mailbox is full and the actor fails fast ([`Overflow::FailFast`](super::Overflow)).
     MailboxFull(M),
@@ -166,15 +169,14 @@ impl<M> std::error::Error for AskError<M> {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Failed {
-    /// A handler panicked and no restart was left.
+    /// A handler (or the restart factory) panicked and no restart was left.
     Panicked {
         /// The last panic.
         panic: Panicked,
         /// How many times the actor was restarted before.
         restarts: u32,
     },
-    /// The actor's task was cancelled (its runtime shut down), or panicked outside any handler
-    /// (in a dead-letter hook or a restart factory).
+    /// The actor's task was cancelled (its runtime shut down).
     Aborted,
 }
 

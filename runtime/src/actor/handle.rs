@@ -144,8 +144,14 @@ impl<Mc: Machine> Actor<Mc> {
         // a slot is reserved, so a timeout there hands it back. The clock is read only when a
         // wait begins: an ask answered at once never reads it.
         let mut deadline: Option<tokio::time::Instant> = None;
-        let mut deadline_at =
-            |after: Duration| *deadline.get_or_insert_with(|| tokio::time::Instant::now() + after);
+        let mut deadline_at = |after: Duration| {
+            // A timeout too far to add to now (`Duration::MAX`) is as good as none: a year.
+            *deadline.get_or_insert_with(|| {
+                let now = tokio::time::Instant::now();
+                now.checked_add(after)
+                    .unwrap_or_else(|| now + Duration::from_hours(365 * 24))
+            })
+        };
         let permit = match self.mailbox.try_reserve() {
             Ok(permit) => permit,
             Err(mpsc::error::TrySendError::Closed(())) => {

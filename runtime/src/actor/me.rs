@@ -47,14 +47,14 @@ impl<Mc: Machine> Me<Mc> {
     ///
     /// # Errors
     /// Hands the message back if the queue of raised events is full (it has the deferred
-    /// queue's capacity).
+    /// queue's capacity), or the actor has ended.
     pub fn raise<M: AcceptedBy<Mc>>(&self, message: M) -> Result<(), M> {
         let mut raised = self
             .shared
             .raised
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if raised.len() >= self.shared.queue_capacity {
+        if raised.len() >= self.shared.queue_capacity || self.shared.ended.load(Ordering::Acquire) {
             return Err(message);
         }
         raised.push_back(M::input::<Asked>(Envelope {

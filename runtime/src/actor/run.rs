@@ -30,8 +30,8 @@ pub(crate) struct Core<Mc: Machine> {
     pub(crate) shared: Arc<Shared<Mc>>,
     pub(crate) me: Me<Mc>,
     pub(crate) restart: Option<(Restart, Factory<Mc>)>,
-    /// When the restarts of the current window began, and how many it holds.
-    pub(crate) window: Option<(Instant, u32)>,
+    /// When the last restarts happened (at most the policy's `max`).
+    pub(crate) restarts: VecDeque<Instant>,
     pub(crate) counts: Metrics,
     /// The visit number of the current state: bumped on every state change, stamped on timers.
     epoch: u64,
@@ -70,7 +70,7 @@ where
             shared,
             me,
             restart,
-            window: None,
+            restarts: VecDeque::new(),
             counts: Metrics::default(),
             epoch: 0,
             timer: None,
@@ -92,11 +92,12 @@ where
         mut mailbox: mpsc::Receiver<Mail<Mc>>,
     ) -> Result<Final<Mc>, Failed> {
         self.begin();
+        // Events the first state's enter hook (or the context's factory) raised run first.
+        self.settle();
         loop {
             // Checked before taking: `take` would move the (large) empty slot on every message.
             if self.panicked.is_some()
-                && let Some(panic) = self.panicked.take()
-                && !self.restart_after(&panic)
+                && let Err(panic) = self.recover()
             {
                 return Err(self.fail(panic, mailbox).await);
             }
@@ -125,9 +126,7 @@ where
                 }
             }
         }
-        if let Some(panic) = self.panicked.take()
-            && !self.restart_after(&panic)
-        {
+        if let Err(panic) = self.recover() {
             return Err(self.fail(panic, mailbox).await);
         }
         self.shared.set_cause(StopCause::Ended);
@@ -138,7 +137,8 @@ where
             (Some(machine), Some(context)) => Ok(Final {
                 machine,
                 context,
-                metrics: self.counts,
+                // Read back rather than the loop's own: effects count their dead letters there.
+                metrics: self.shared.counters.read(),
             }),
             _ => Err(Failed::Aborted),
         }
@@ -334,6 +334,11 @@ where
                 if let Some(reply) = reply {
                     let _ = reply.send(Err(Box::new(AskError::Panicked(panic.clone()))));
                 }
+                bump(&mut self.counts.panicked, &self.shared.counters.panicked);
+                // The visit is over: its timer must not fire into whatever comes next.
+                if let Some(timer) = self.timer.take() {
+                    timer.abort();
+                }
                 self.panicked = Some(panic);
                 return Delivered::Done;
             }
@@ -457,26 +462,52 @@ where
         if let Some(timer) = self.timer.take() {
             timer.abort();
         }
+        // From now on nothing drains the raised queue: `Me::raise` hands messages back.
+        self.shared.ended.store(true, Ordering::Release);
+        self.drop_raised();
     }
 
-    /// Restarts from the factory if the policy has a restart left in its window.
-    fn restart_after(&mut self, panic: &Panicked) -> bool {
+    /// After a panic: restarts as often as the policy allows (a restarted machine may panic
+    /// again, in its enter hook or on a replayed message). `Err` with the panic to end with.
+    fn recover(&mut self) -> Result<(), Panicked> {
+        while let Some(panic) = self.panicked.take() {
+            // What the crashed handler raised belongs to the context that is dropped.
+            self.drop_raised();
+            self.restart_after(panic)?;
+        }
+        Ok(())
+    }
+
+    /// Restarts from the factory if the policy has a restart left: at most `max` within any
+    /// window of `within` (the times of the last `max` restarts are kept).
+    fn restart_after(&mut self, panic: Panicked) -> Result<(), Panicked> {
         let Some((policy, factory)) = self.restart.as_mut() else {
-            return false;
+            return Err(panic);
         };
         let now = Instant::now();
-        let (since, used) = match self.window {
-            Some((since, used)) if now.duration_since(since) <= policy.within => (since, used),
-            _ => (now, 0),
-        };
-        if used >= policy.max {
-            return false;
+        while self
+            .restarts
+            .front()
+            .is_some_and(|&at| now.duration_since(at) > policy.within)
+        {
+            self.restarts.pop_front();
         }
-        self.window = Some((since, used + 1));
-        // The factory is user code too: a panic there ends the actor like the handler's did.
+        if self.restarts.len() >= policy.max as usize {
+            return Err(panic);
+        }
+        self.restarts.push_back(now);
+        // The factory is user code too: a panic there ends the actor, with that panic.
         let me = &self.me;
-        let Ok((machine, context)) = catch_unwind(AssertUnwindSafe(|| factory(me))) else {
-            return false;
+        let (machine, context) = match catch_unwind(AssertUnwindSafe(|| factory(me))) {
+            Ok(made) => made,
+            Err(payload) => {
+                return Err(Panicked {
+                    machine: Mc::NAME,
+                    state: panic.state,
+                    message: "<restart factory>",
+                    payload: panic_text(&*payload),
+                });
+            }
         };
         tracing::warn!(
             machine = Mc::NAME,
@@ -491,7 +522,15 @@ where
         // A restart is a state change: what waited for one is retried.
         self.replay_at = Some(0);
         self.settle();
-        true
+        Ok(())
+    }
+
+    /// Dead-letters the events raised by a handler that then panicked.
+    fn drop_raised(&mut self) {
+        while let Some(input) = self.pop_raised() {
+            let input = Mc::route(input, Unwrap);
+            self.dead_letter(input, DeadReason::Stopped);
+        }
     }
 
     /// No restart left: every queued and deferred message is answered or dead-lettered with the
@@ -578,5 +617,19 @@ where
     {
         self.core
             .refuse(envelope.message, envelope.reply, self.cause);
+    }
+}
+
+/// The bare message of a raised event (which has no reply slot).
+struct Unwrap;
+
+impl<Mc: Machine> Visit<Mc, Asked> for Unwrap {
+    type Output = Mc::Input<Bare>;
+
+    fn visit<M: Message>(self, envelope: Envelope<M>) -> Self::Output
+    where
+        Mc: Accepts<M>,
+    {
+        Mc::input::<Bare>(envelope.message)
     }
 }

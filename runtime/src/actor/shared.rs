@@ -12,9 +12,10 @@ use crate::machine::{Bare, Machine};
 
 /// What an actor has done so far. Read with [`Actor::metrics`](super::Actor::metrics).
 ///
-/// Every message the actor takes in (told, asked, raised, an effect's result, a timeout that
-/// fires) ends in exactly one of `processed`, `discarded`, `rejected` or `dead_lettered` (or is
-/// still queued or deferred): that is the accounting the flood tests assert.
+/// Every message the actor takes in (told, asked, raised, an effect's result, a timeout of the
+/// current visit) ends in exactly one of `processed`, `discarded`, `rejected`, `dead_lettered` or
+/// `panicked` (or is still queued or deferred): that is the accounting the flood tests assert. A
+/// stale timeout (`stale_timeouts`) is fenced off before it is taken in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Metrics {
@@ -32,6 +33,8 @@ pub struct Metrics {
     pub stale_timeouts: u64,
     /// Restarts after a handler panicked.
     pub restarts: u64,
+    /// Messages whose handler panicked (the handler took the message with it).
+    pub panicked: u64,
 }
 
 /// The loop's counters: it is their only writer, so it stores each as it changes (a plain store,
@@ -48,6 +51,7 @@ pub(crate) struct Counters {
     pub(crate) dead_lettered: AtomicU64,
     pub(crate) stale_timeouts: AtomicU64,
     pub(crate) restarts: AtomicU64,
+    pub(crate) panicked: AtomicU64,
     /// Dead letters of effect tasks, which run beside the loop.
     dead_lettered_outside: AtomicU64,
 }
@@ -63,6 +67,7 @@ impl Counters {
                 + self.dead_lettered_outside.load(Relaxed),
             stale_timeouts: self.stale_timeouts.load(Relaxed),
             restarts: self.restarts.load(Relaxed),
+            panicked: self.panicked.load(Relaxed),
         }
     }
 }
@@ -78,15 +83,17 @@ pub enum DeadReason {
     DeferQueueFull,
     /// The actor stopped (or panicked) before it could run it.
     Stopped,
-    /// A raised event did not fit the raised queue, or an effect finished after the actor ended.
+    /// An effect finished after the actor ended.
     Undeliverable,
 }
 
 /// A told message no state took, handed to the dead-letter hook with where and why.
+#[non_exhaustive]
 pub struct DeadLetter<Mc: Machine> {
     /// The machine's type name.
     pub machine: &'static str,
-    /// The state the actor was in (`"<stopped>"` if it had ended).
+    /// The state the actor was in (its last state, once it ended; `"<stopped>"` for an effect's
+    /// result that arrived after the actor's task was gone).
     pub state: &'static str,
     /// Why it was not taken.
     pub reason: DeadReason,
@@ -132,6 +139,8 @@ pub(crate) struct Shared<Mc: Machine> {
     /// Events raised by handlers, run before the next mailbox message.
     pub(crate) raised: Mutex<VecDeque<Mc::Input<Asked>>>,
     pub(crate) raised_any: AtomicBool,
+    /// The loop has ended: nothing drains the raised queue any more.
+    pub(crate) ended: AtomicBool,
     /// Cap of the raised queue (the deferred queue's cap).
     pub(crate) queue_capacity: usize,
     pub(crate) ask_timeout: Option<Duration>,
@@ -141,12 +150,28 @@ pub(crate) struct Shared<Mc: Machine> {
 
 impl<Mc: Machine> Shared<Mc> {
     pub(crate) fn dead_letter(&self, letter: DeadLetter<Mc>) {
-        // A hook that panicked once poisons the lock; keep calling it rather than lose letters.
         let mut hook = self
             .dead_letters
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        (*hook)(letter);
+        // The hook is user code: its panic must not take the actor (and its queue) down. The
+        // letter is counted already; the panic is reported.
+        let (machine, message) = (letter.machine, letter.message_name());
+        if let Err(payload) =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (*hook)(letter)))
+        {
+            let payload = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(
+                machine,
+                message,
+                payload,
+                "lockstep: the dead-letter hook panicked"
+            );
+        }
     }
 
     /// A dead letter from outside the loop (an effect task).
