@@ -81,7 +81,7 @@ pub use machine::{
 };
 pub use message::{Message, Reply, Tell, Timeout, WithReply};
 pub use outcome::{Outcome, Reason, Rejected};
-pub use typestate::{Transition, TypedState};
+pub use typestate::{HandledBy, Transition, TypedState};
 
 #[cfg(feature = "alloc")]
 pub use describe::table;

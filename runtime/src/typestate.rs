@@ -30,3 +30,34 @@ pub trait TypedState: Sized {
     /// The state.
     const STATE: StateId;
 }
+
+/// A message that state `S` handles now: [`Transition`] written on the message (`M: HandledBy<S>`),
+/// implemented for every `M` with `S: Transition<M>`. It is the bound of the typestate `send` and
+/// of an actor session's `ask`.
+///
+/// Written on the message rather than as `S: Transition<M>` so that the compiler takes `M` from
+/// the argument: with the bound on the state, a state with a single cell makes rustc read `M` off
+/// that one impl and report "expected `Coin`, found `Push`" instead of [`Transition`]'s "state does
+/// not accept" error.
+pub trait HandledBy<S>: Message {
+    /// The state's context.
+    type Context;
+    /// The state after the message.
+    type Next;
+    /// Runs `state`'s cell for this message.
+    #[doc(hidden)]
+    fn send_to(
+        self,
+        state: S,
+        context: &mut <Self as HandledBy<S>>::Context,
+    ) -> Self::WithReply<<Self as HandledBy<S>>::Next>;
+}
+
+impl<M: Message, S: Transition<M>> HandledBy<S> for M {
+    type Context = S::Context;
+    type Next = S::Next;
+    #[inline]
+    fn send_to(self, state: S, context: &mut S::Context) -> M::WithReply<S::Next> {
+        state.send(context, self)
+    }
+}

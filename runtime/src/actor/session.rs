@@ -5,9 +5,8 @@ use core::marker::PhantomData;
 
 use super::error::AskError;
 use super::handle::Actor;
-use crate::__private::Sent;
 use crate::machine::{AcceptedBy, Machine, StateId};
-use crate::typestate::TypedState;
+use crate::typestate::{HandledBy, TypedState};
 
 /// The only handle to an actor, with the state it is in as its type `S` (a state struct of a
 /// `#[machine(typestate)]` machine). [`ask`](Session::ask) compiles only for messages `S` takes,
@@ -140,16 +139,17 @@ impl<Mc: Machine, M> core::fmt::Debug for SessionError<Mc, M> {
 impl<Mc: Machine, M> std::error::Error for SessionError<Mc, M> {}
 
 impl<Mc: Machine, S> Session<Mc, S> {
-    /// Asks `message`, which state `S` takes (a compile error otherwise: the bound `Sent<S>` is
-    /// [`Transition`](crate::Transition) written on the message), and returns the reply with the
+    /// Asks `message`, which state `S` takes (a compile error otherwise: the bound
+    /// [`HandledBy<S>`](crate::HandledBy) is [`Transition`](crate::Transition) written on the
+    /// message), and returns the reply with the
     /// session in the state the cell moves to.
     ///
     /// # Errors
     /// As [`Actor::ask`], with the handle handed back in a [`SessionError`].
-    pub async fn ask<M: AcceptedBy<Mc> + Sent<S>>(
+    pub async fn ask<M: AcceptedBy<Mc> + HandledBy<S>>(
         self,
         message: M,
-    ) -> Result<(M::Reply, Session<Mc, <M as Sent<S>>::Next>), SessionError<Mc, M>> {
+    ) -> Result<(M::Reply, Session<Mc, <M as HandledBy<S>>::Next>), SessionError<Mc, M>> {
         match self.actor.ask(message).await {
             Ok(reply) => Ok((
                 reply,

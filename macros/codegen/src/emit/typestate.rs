@@ -89,12 +89,12 @@ fn inherent_send(names: &Names<'_>, index: usize) -> TokenStream {
             #[doc = #doc]
             #[inline]
             #[must_use = "the returned value is the machine in its next state"]
-            pub fn send<__LockstepM: ::lockstep::__private::Sent<Self, Context = #context>>(
+            pub fn send<__LockstepM: ::lockstep::HandledBy<Self, Context = #context>>(
                 self,
                 context: &mut #context,
                 message: __LockstepM,
-            ) -> <__LockstepM as ::lockstep::Message>::WithReply<<__LockstepM as ::lockstep::__private::Sent<Self>>::Next> {
-                ::lockstep::__private::Sent::send_to(message, self, context)
+            ) -> <__LockstepM as ::lockstep::Message>::WithReply<<__LockstepM as ::lockstep::HandledBy<Self>>::Next> {
+                ::lockstep::HandledBy::send_to(message, self, context)
             }
         }
     }
