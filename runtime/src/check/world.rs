@@ -299,6 +299,23 @@ impl Step {
         }
     }
 
+    /// Records the cell the event exercised (in `coverage` too), and with `text` what happened.
+    fn exercised(
+        &mut self,
+        coverage: Option<&mut Coverage>,
+        (from, message): (StateId, MessageId),
+        text: bool,
+        happened: impl FnOnce() -> Happened,
+    ) {
+        if let Some(coverage) = coverage {
+            coverage.mark(from, message);
+        }
+        self.cell = (from, message);
+        if text {
+            self.happened = Some(happened());
+        }
+    }
+
     /// The cell of the state × message matrix the event exercised (unless its handler panicked).
     pub(crate) fn cell(&self) -> (StateId, MessageId) {
         self.cell
@@ -1056,21 +1073,15 @@ where
         let (machine, kind, to) = delivered.map_err(|payload| Panicked {
             message: panic_text(payload.as_ref()),
         })?;
-        if let Some(coverage) = coverage {
-            coverage.mark(from, message);
-        }
-        step.cell = (from, message);
-        if text {
-            step.happened = Some(Happened {
-                from,
-                to,
-                kind,
-                reply: shown,
-                replayed,
-                duplicate_kept: matches!(taken, Taken::Copied(..)),
-                redelivery: !replayed && letter.copies < self.redeliveries,
-            });
-        }
+        step.exercised(coverage, (from, message), text, || Happened {
+            from,
+            to,
+            kind,
+            reply: shown,
+            replayed,
+            duplicate_kept: matches!(taken, Taken::Copied(..)),
+            redelivery: !replayed && letter.copies < self.redeliveries,
+        });
         self.settle(
             &mut arena,
             parent,
@@ -1078,15 +1089,8 @@ where
             (kind, next, script),
             step,
         );
-        step.fingerprint = match (self.hash_state, parts) {
-            (Some(hash_state), Some(parts)) => Some(self.fingerprint_step(
-                &arena,
-                (parent, parts),
-                step,
-                hash_state(&machine, context),
-            )),
-            _ => None,
-        };
+        step.fingerprint =
+            self.fingerprint_after(&arena, (parent, parts), step, (&machine, context));
         Ok(Some(machine))
     }
 
@@ -1110,21 +1114,15 @@ where
         let (machine, kind, to) = delivered.map_err(|payload| Panicked {
             message: panic_text(payload.as_ref()),
         })?;
-        if let Some(coverage) = coverage {
-            coverage.mark(from, message);
-        }
-        step.cell = (from, message);
-        if text {
-            step.happened = Some(Happened {
-                from,
-                to,
-                kind,
-                reply: None,
-                replayed: false,
-                duplicate_kept: false,
-                redelivery: false,
-            });
-        }
+        step.exercised(coverage, (from, message), text, || Happened {
+            from,
+            to,
+            kind,
+            reply: None,
+            replayed: false,
+            duplicate_kept: false,
+            redelivery: false,
+        });
         // Client 0 stands for "no client": its position does not change, so its slot does not.
         step.client = 0;
         step.position = parent.clients[0];
@@ -1137,15 +1135,8 @@ where
             parent.replay
         };
         let arena = self.arena.borrow();
-        step.fingerprint = match (self.hash_state, parts) {
-            (Some(hash_state), Some(parts)) => Some(self.fingerprint_step(
-                &arena,
-                (parent, parts),
-                step,
-                hash_state(&machine, context),
-            )),
-            _ => None,
-        };
+        step.fingerprint =
+            self.fingerprint_after(&arena, (parent, parts), step, (&machine, context));
         Ok(Some(machine))
     }
 
@@ -1363,6 +1354,26 @@ where
             print.queue,
             world.replay,
         ))
+    }
+
+    /// The fingerprint of the state `step` reached, if states are hashed and the parent's parts
+    /// are known.
+    fn fingerprint_after(
+        &self,
+        arena: &Arena<Mc>,
+        (parent, parts): (&View<'_, Mc>, Option<&Parts<'_>>),
+        step: &mut Step,
+        (machine, context): (&Mc, &Mc::Context),
+    ) -> Option<u64> {
+        match (self.hash_state, parts) {
+            (Some(hash_state), Some(parts)) => Some(self.fingerprint_step(
+                arena,
+                (parent, parts),
+                step,
+                hash_state(machine, context),
+            )),
+            _ => None,
+        }
     }
 
     /// The fingerprint of the state `step` reaches from `parent` (whose parts are `parts`), where
