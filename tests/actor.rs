@@ -1050,3 +1050,26 @@ async fn an_ask_may_wait_forever_without_overflowing_the_clock() {
     // `Closed` defers `Knock`: the ask waits for the gate to open, an hour later.
     gate.ask_within(Knock(1), Duration::MAX).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_raise_from_outside_a_handler_wakes_an_idle_actor() {
+    let kept = Arc::new(Mutex::new(None));
+    let keep = Arc::clone(&kept);
+    let (fragile, _join) = Actor::builder_with(move |me| {
+        *keep.lock().unwrap() = Some(me.clone());
+        (Fragile::Up, probe(me))
+    })
+    .spawn();
+    let me = kept.lock().unwrap().take().unwrap();
+    tokio::task::yield_now().await; // the actor has started and is idle
+    let processed = fragile.metrics().processed;
+    me.raise(Poke).unwrap();
+    // No other mail: the raise itself wakes the actor.
+    for _ in 0..100 {
+        if fragile.metrics().processed > processed {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(fragile.metrics().processed, processed + 1);
+}

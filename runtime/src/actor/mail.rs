@@ -57,4 +57,6 @@ pub(crate) enum Mail<Mc: Machine> {
     /// Acknowledged once the mailbox is closed.
     Stop(oneshot::Sender<()>),
     State(oneshot::Sender<StateId>),
+    /// An event was raised from outside a handler: run it even if no other mail comes.
+    Wake,
 }

@@ -42,8 +42,9 @@ impl<Mc: Machine> core::fmt::Debug for Me<Mc> {
 
 impl<Mc: Machine> Me<Mc> {
     /// Raises an internal event: `message` runs right after the current handler's message (and
-    /// any events raised before it), before the next message from the mailbox. For handlers;
-    /// from anywhere else, [`tell`](Actor::tell).
+    /// any events raised before it), before the next message from the mailbox. Meant for
+    /// handlers; raised from elsewhere (an effect, another task), it runs after the message the
+    /// actor is running, or at once if the actor is idle.
     ///
     /// # Errors
     /// Hands the message back if the queue of raised events is full (it has the deferred
@@ -62,6 +63,13 @@ impl<Mc: Machine> Me<Mc> {
             reply: None,
         }));
         self.shared.raised_any.store(true, Ordering::Release);
+        drop(raised);
+        // Raised from a handler, the event runs right after it; raised from elsewhere, the actor
+        // may be idle: a wake-up makes it look. (If the mailbox is full, the actor is busy and
+        // looks after its next message anyway.)
+        if let Some(mailbox) = self.mailbox.upgrade() {
+            let _ = mailbox.try_send(Mail::Wake);
+        }
         Ok(())
     }
 

@@ -124,6 +124,7 @@ where
                         let _ = reply.send(machine.state());
                     }
                 }
+                Mail::Wake => self.settle(),
             }
         }
         if let Err(panic) = self.recover() {
