@@ -121,7 +121,8 @@ fn exhaustive(model: &Model, errors: &mut Errors) {
             continue; // a terminal state decides every cell: it rejects
         }
         for (m, message) in model.messages.iter().enumerate() {
-            if model.cell(s, m).is_none() {
+            // A state timeout reaches only the states that declare one.
+            if model.cell(s, m).is_none() && !message.is_timeout() {
                 count += 1;
                 let _ = write!(missing, "\n  - `{}` × `{}`", state.ident, message.name);
             }
@@ -470,6 +471,22 @@ mod tests {
         // A terminal state decides every cell: it rejects.
         assert!(errors[1].starts_with("`Job` is `exhaustive`, but 2 cells are undecided"));
         assert!(errors[1].ends_with("\n  - `Pending` × `Reset`\n  - `Done` × `Run`"));
+    }
+
+    #[test]
+    fn exhaustive_does_not_ask_for_timeouts_where_none_is_declared() {
+        let errors = errors(quote!(
+            #[machine(exhaustive)]
+            enum Booth {
+                #[initial]
+                #[on(Pay => Paid)]
+                Idle,
+                #[on(Pay)]
+                #[timeout(30s => Idle)]
+                Paid,
+            }
+        ));
+        assert!(errors.is_empty(), "{errors:?}");
     }
 
     #[test]

@@ -56,6 +56,13 @@ pub(crate) struct State {
     pub snake: String,
 }
 
+impl MessageRef {
+    /// Whether this is `lockstep::Timeout`, the message of `#[timeout(..)]` cells.
+    pub fn is_timeout(&self) -> bool {
+        self.ty_text.replace(' ', "") == "::lockstep::Timeout"
+    }
+}
+
 impl State {
     /// Whether the state has the `enter` or `exit` hook (`when`).
     pub fn has_hook(&self, when: &str) -> bool {

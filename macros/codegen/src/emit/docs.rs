@@ -149,7 +149,7 @@ fn edges(model: &Model) -> BTreeMap<(usize, usize), Vec<String>> {
         let mut name = model.messages[cell.message].text.clone();
         // A state's own timeout cell reads as the time it waits.
         if let (true, Some(after)) = (
-            model.messages[cell.message].ty_text.replace(' ', "") == "::lockstep::Timeout",
+            model.messages[cell.message].is_timeout(),
             &model.states[cell.state].timeout_text,
         ) {
             name = format!("after {after}");
