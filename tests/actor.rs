@@ -1073,3 +1073,23 @@ async fn a_raise_from_outside_a_handler_wakes_an_idle_actor() {
     }
     assert_eq!(fragile.metrics().processed, processed + 1);
 }
+
+#[tokio::test]
+async fn abort_cancels_without_draining_and_nobody_hangs() {
+    let (gate, join) = Gate::Closed.spawn(Ledger::default());
+    let asker = gate.clone();
+    gate.tell(Knock(1)).await.unwrap(); // deferred in `Closed`
+    let waiting = tokio::spawn(async move { asker.ask(Knock(2)).await });
+    tokio::task::yield_now().await;
+    assert!(!join.is_finished());
+    join.abort();
+    match waiting.await.unwrap() {
+        Err(AskError::Stopped { message: None, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(join.await, Err(Failed::Aborted)));
+    assert!(matches!(
+        gate.tell(Open).await,
+        Err(TellError::Stopped(Open))
+    ));
+}

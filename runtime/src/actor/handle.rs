@@ -290,6 +290,22 @@ impl<Mc: Machine> core::fmt::Debug for Join<Mc> {
     }
 }
 
+impl<Mc: Machine> Join<Mc> {
+    /// Whether the actor has ended.
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+
+    /// Cancels the actor's task at its next await, without draining: what is queued and
+    /// deferred is dropped, waiting askers get `AskError::Stopped` without their message, and
+    /// this `Join` yields `Failed::Aborted`. For shutting down in a hurry; prefer
+    /// [`Actor::stop`].
+    pub fn abort(&self) {
+        self.task.abort();
+    }
+}
+
 impl<Mc: Machine> Future for Join<Mc> {
     type Output = Result<Final<Mc>, Failed>;
 
