@@ -710,3 +710,52 @@ fn timeouts_can_be_left_out_of_the_exploration() {
     assert_clean(&report);
     assert!(!report.coverage.hit("Elevated", "Timeout"));
 }
+
+mod heartbeat {
+    use lockstep::{Machine, Message, Timeout};
+
+    #[derive(Message, Clone, Debug, Hash)]
+    pub struct Beat;
+
+    #[derive(Default, Clone, Debug, Hash)]
+    pub struct Pulse {
+        pub beats: u32,
+        pub silences: u32,
+    }
+
+    /// A staying timeout: it fires once per visit, as the actor's timer does (staying does not
+    /// re-arm it), so the exploration stays finite.
+    #[derive(Machine, Clone, Debug, Hash)]
+    #[machine(context = Pulse)]
+    pub enum Heart {
+        #[initial]
+        #[on(Beat)]
+        #[timeout(1s)]
+        Alive,
+    }
+
+    impl HeartHandlers for Pulse {
+        fn alive_on_beat(&mut self, _: Beat) {
+            self.beats += 1;
+        }
+        fn alive_on_timeout(&mut self, _: Timeout) {
+            self.silences += 1;
+        }
+    }
+}
+
+#[test]
+fn a_staying_timeout_fires_once_per_visit() {
+    use heartbeat::{Beat, Heart, Pulse};
+    let report = Explorer::new(Heart::Alive, Pulse::default())
+        .client("drum", |c| c.tell(Beat).followed_by(c.tell(Beat)))
+        .always("at most one silence per visit", |_, pulse| {
+            pulse.silences <= 1
+        })
+        .at_end("both beats", |_, pulse| pulse.beats == 2)
+        .run();
+    assert_clean(&report);
+    // The silence can come before, between or after the beats, or not at all: 3 beat positions
+    // (0, 1, 2 beats), each with the timer armed or spent.
+    assert_eq!(report.states, 6, "{report}");
+}

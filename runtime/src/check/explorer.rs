@@ -229,7 +229,9 @@ where
 
     /// Whether state timeouts (`#[timeout(..)]`) may fire (default `true`): in a state that
     /// declares one, time passing is one more event, possible between any two deliveries, so
-    /// the exploration covers a timeout that fires before, between or after any of them.
+    /// the exploration covers a timeout that fires before, between or after any of them. As in
+    /// the actor, a timeout fires at most once per visit: entering the state arms it, firing
+    /// spends it.
     #[must_use]
     pub fn timeouts(mut self, on: bool) -> Self {
         self.timeouts = on;

@@ -165,6 +165,9 @@ pub(crate) struct World<Mc: Machine> {
     flight: usize,
     /// The deferred message to replay next, when a replay is due (after a state change).
     pub(crate) replay: Option<u32>,
+    /// The state's timeout is armed: entered by a move into a state that declares one, spent
+    /// when it fires (a staying timeout does not re-arm, as in the actor).
+    pub(crate) armed: bool,
 }
 
 impl<Mc: Machine + Clone> Clone for World<Mc>
@@ -179,6 +182,7 @@ where
             width: self.width,
             flight: self.flight,
             replay: self.replay,
+            armed: self.armed,
         }
     }
 }
@@ -209,6 +213,7 @@ impl<Mc: Machine> World<Mc> {
             flight: self.flight(),
             deferred: self.deferred(),
             replay: self.replay,
+            armed: self.armed,
         })
     }
 }
@@ -224,6 +229,7 @@ pub(crate) struct View<'a, Mc: Machine> {
     flight: &'a [LetterId],
     deferred: &'a [LetterId],
     replay: Option<u32>,
+    armed: bool,
 }
 
 impl<Mc: Machine> Clone for View<'_, Mc> {
@@ -268,6 +274,7 @@ pub(crate) struct Step {
     sent: Vec<LetterId>,
     queue: Queue,
     replay: Option<u32>,
+    armed: bool,
     /// The fingerprint of the state reached, when [`Setup::step`] was given the parts of the
     /// parent's; and the parts of the state reached: the client's slot, the clients' sum and the
     /// deferred queue's hash.
@@ -290,6 +297,7 @@ impl Step {
             sent: Vec::new(),
             queue: Queue::Same,
             replay: None,
+            armed: false,
             fingerprint: None,
             slot: 0,
             clients: 0,
@@ -437,6 +445,7 @@ struct Head<Mc: Machine> {
     machine: Mc,
     context: Mc::Context,
     replay: Option<u32>,
+    armed: bool,
     flight: u32,
     deferred: u32,
     path_len: u32,
@@ -478,6 +487,7 @@ impl<Mc: Machine> Level<Mc> {
             machine,
             context: world.context,
             replay: world.replay,
+            armed: world.armed,
             flight: u32::try_from(world.flight).unwrap_or(NONE),
             deferred: u32::try_from(world.words.len() - world.width - world.flight).unwrap_or(NONE),
             path_len: 0,
@@ -509,6 +519,7 @@ impl<Mc: Machine> Level<Mc> {
             machine,
             context,
             replay: step.replay,
+            armed: step.armed,
             flight: u32::try_from(flight).unwrap_or(NONE),
             deferred: u32::try_from(self.words.len() - words - self.width - flight).unwrap_or(NONE),
             path_len: u32::try_from(self.paths.len() - start).unwrap_or(NONE),
@@ -540,6 +551,7 @@ impl<Mc: Machine> Level<Mc> {
                 flight,
                 deferred,
                 replay: head.replay,
+                armed: head.armed,
             };
             let parts = Parts {
                 slots: own,
@@ -839,6 +851,8 @@ where
         }
         let (width, flight) = (clients.len(), letters.len());
         clients.append(&mut letters);
+        // The first state is entered at the start: its timeout is armed.
+        let armed = self.timeouts && machine.timeout().is_some();
         World {
             machine: Some(machine),
             context,
@@ -846,6 +860,7 @@ where
             width,
             flight,
             replay: None,
+            armed,
         }
     }
 
@@ -957,7 +972,7 @@ where
         }
         // Time may pass between any two deliveries: a state's timeout is one more event. (Not
         // without clients: the fingerprint's parts are per client.)
-        if self.timeouts && !world.clients.is_empty() && world.machine.timeout().is_some() {
+        if world.armed && !world.clients.is_empty() {
             out.push(Event::Elapse);
         }
         let arena = self.arena.borrow();
@@ -1089,6 +1104,12 @@ where
             (kind, next, script),
             step,
         );
+        // A move enters a state: its timeout (if any) is armed anew; otherwise it stays as it was.
+        step.armed = if kind == Kind::Moved {
+            self.timeouts && machine.timeout().is_some()
+        } else {
+            parent.armed
+        };
         step.fingerprint =
             self.fingerprint_after(&arena, (parent, parts), step, (&machine, context));
         Ok(Some(machine))
@@ -1134,6 +1155,8 @@ where
         } else {
             parent.replay
         };
+        // Fired: spent, unless it moved into a state (perhaps the same) that arms one anew.
+        step.armed = kind == Kind::Moved && machine.timeout().is_some();
         let arena = self.arena.borrow();
         step.fingerprint =
             self.fingerprint_after(&arena, (parent, parts), step, (&machine, context));
@@ -1296,6 +1319,7 @@ where
         world.machine = Some(machine);
         world.context = context;
         world.replay = step.replay;
+        world.armed = step.armed;
         Ok(step.happened.take())
     }
 
@@ -1318,10 +1342,11 @@ where
     }
 
     /// The fingerprint of a state with these parts, whose machine and context hash to `state`.
-    fn total(state: u64, clients: u64, queue: u64, replay: Option<u32>) -> u64 {
+    fn total(state: u64, clients: u64, queue: u64, (replay, armed): (Option<u32>, bool)) -> u64 {
         state
             .wrapping_add(clients)
             .wrapping_add(mix(queue, replay.map_or(u64::MAX, u64::from)))
+            .wrapping_add(u64::from(armed).wrapping_mul(0x9e37_79b9_7f4a_7c15))
     }
 
     /// The world's fingerprint: the machine and context (through their `Hash`), each client's
@@ -1352,7 +1377,7 @@ where
             hash_state(world.machine, world.context),
             print.clients,
             print.queue,
-            world.replay,
+            (world.replay, world.armed),
         ))
     }
 
@@ -1419,7 +1444,12 @@ where
             Queue::Same => parts.queue,
             Queue::Push(_) | Queue::Remove(_) => self.queue_hash(arena, step.deferred(parent)),
         };
-        Self::total(state, step.clients, step.queue_hash, step.replay)
+        Self::total(
+            state,
+            step.clients,
+            step.queue_hash,
+            (step.replay, step.armed),
+        )
     }
 
     /// [`fingerprint`](Self::fingerprint) of the state `step` reaches, written out: what
@@ -1442,6 +1472,7 @@ where
             flight: &words[width..width + flight],
             deferred: &words[width + flight..],
             replay: step.replay,
+            armed: step.armed,
         };
         self.fingerprint(&view, &mut Print::default())
     }
