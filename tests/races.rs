@@ -759,3 +759,60 @@ fn a_staying_timeout_fires_once_per_visit() {
     // (0, 1, 2 beats), each with the timer armed or spent.
     assert_eq!(report.states, 6, "{report}");
 }
+
+mod blinker {
+    use lockstep::{Machine, Message};
+
+    #[derive(Message, Clone, Debug, Hash)]
+    pub struct Go;
+
+    #[derive(Default, Clone, Debug, Hash)]
+    pub struct Lamp {
+        pub started: bool,
+    }
+
+    /// Time alone moves it, forever: every state has a timeout armed.
+    #[derive(Machine, Clone, Debug, Hash, PartialEq)]
+    #[machine(context = Lamp)]
+    pub enum Blinker {
+        #[initial]
+        #[enter]
+        #[on(Go)]
+        #[timeout(1s => Off)]
+        On,
+        #[timeout(1s => On)]
+        Off,
+    }
+
+    impl BlinkerHandlers for Lamp {
+        fn enter_on(&mut self) {
+            self.started = true;
+        }
+    }
+}
+
+#[test]
+fn at_end_is_checked_where_only_time_can_pass_even_in_a_timeout_cycle() {
+    use blinker::{Blinker, Go, Lamp};
+    let report = Explorer::new(Blinker::On, Lamp::default())
+        .client("switch", |c| c.tell(Go))
+        .at_end("stays on", |blinker, _| *blinker == Blinker::On)
+        .run();
+    let v = violation(&report);
+    assert_eq!(v.kind, PropertyKind::AtEnd);
+    // Time passes first (events are ordered with the clock first), then the switch's `Go`
+    // arrives in `Off`, which rejects it: only time can pass now, and the lamp is off.
+    assert_eq!(messages(v), ["clock Timeout", "switch Go"]);
+    assert_eq!(v.trace.steps[1].kind, Kind::Rejected);
+}
+
+#[test]
+fn the_checker_starts_the_machine_as_the_actor_does() {
+    use blinker::{Blinker, Go, Lamp};
+    // The first state's enter hook runs before anything else.
+    let report = Explorer::new(Blinker::On, Lamp::default())
+        .client("switch", |c| c.tell(Go))
+        .always("started", |_, lamp| lamp.started)
+        .run();
+    assert_clean(&report);
+}

@@ -201,8 +201,9 @@ where
         self
     }
 
-    /// A property that must hold once nothing more can happen: every client has finished (or
-    /// waits for a reply that never comes), nothing is in flight and no replay is due.
+    /// A property that must hold once nothing more can happen but time passing: every client has
+    /// finished (or waits for a reply that never comes), nothing is in flight and no replay is
+    /// due. With a state timeout pending, it is checked before the timeout fires and after.
     #[must_use]
     pub fn at_end(
         mut self,
@@ -315,8 +316,13 @@ where
         )
     }
 
+    /// The initial world: the machine started (its first state's enter hook run), as an actor
+    /// starts it. A panic there is not an interleaving, so it is not reported as a violation: it
+    /// propagates.
     pub(crate) fn initial(&self, setup: &Setup<Mc>) -> World<Mc> {
-        setup.initial(self.machine.clone(), self.context.clone())
+        let (mut machine, mut context) = (self.machine.clone(), self.context.clone());
+        machine.start(&mut context);
+        setup.initial(machine, context)
     }
 
     /// The first property of `list` not skipped that `state` breaks.
@@ -662,9 +668,16 @@ where
     ) -> bool {
         let explorer = self.explorer;
         let before = (world.machine, world.context);
-        if batch.events.is_empty() {
-            return Explorer::check_state(&explorer.at_end, before, &self.failed_end)
-                .is_some_and(|i| self.report(Found::AtEnd(i), path.into()));
+        // The end: nothing can happen but time passing (see `Event::only_time`).
+        if Event::only_time(&batch.events) {
+            if Explorer::check_state(&explorer.at_end, before, &self.failed_end)
+                .is_some_and(|i| self.report(Found::AtEnd(i), path.into()))
+            {
+                return true;
+            }
+            if batch.events.is_empty() {
+                return false;
+            }
         }
         if self.level >= self.max_depth {
             self.limit = Some(Limit::Depth(self.max_depth));

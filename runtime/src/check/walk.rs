@@ -8,7 +8,7 @@ use std::time::Instant;
 use super::coverage::Coverage;
 use super::explorer::{Explorer, Found};
 use super::report::{Limit, Mode, Report};
-use super::world::World;
+use super::world::{Event, World};
 use crate::machine::Machine;
 
 /// `SplitMix64`: a tiny, good, seedable generator; the same seed gives the same walks everywhere.
@@ -73,14 +73,16 @@ where
             }
             while let Some(view) = world.view() {
                 setup.events(&view, &mut events);
-                if events.is_empty() {
+                if Event::only_time(&events) {
                     if let Some(i) =
                         Self::check_state(&self.at_end, (view.machine, view.context), &failures.end)
                         && failures.record(Found::AtEnd(i), &path)
                     {
                         break 'walks;
                     }
-                    break;
+                    if events.is_empty() {
+                        break;
+                    }
                 }
                 if path.len() >= max_steps {
                     cut = true;

@@ -589,6 +589,15 @@ pub(crate) enum Event {
     Elapse,
 }
 
+impl Event {
+    /// Whether `events` leave nothing to happen but time passing: the clients are done and
+    /// nothing is in flight or due for replay. `at_end` properties are checked there — before a
+    /// pending timeout fires and after — so a machine that times out in a cycle is checked too.
+    pub(crate) fn only_time(events: &[Event]) -> bool {
+        events.iter().all(|event| matches!(event, Event::Elapse))
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 struct FpBuild;
 
