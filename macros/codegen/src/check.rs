@@ -14,6 +14,7 @@ pub(crate) fn run(model: &Model, errors: &mut Errors) {
     }
     initial(model, errors);
     terminal(model, errors);
+    timeouts(model, errors);
     reachability(model, errors);
     exhaustive(model, errors);
     handler_names(model, errors);
@@ -107,6 +108,24 @@ fn reachability(model: &Model, errors: &mut Errors) {
     }
 }
 
+/// `lockstep::Timeout` reaches only states that declare `#[timeout(..)]`: a cell on it written
+/// by hand would never run.
+fn timeouts(model: &Model, errors: &mut Errors) {
+    for cell in &model.cells {
+        let state = &model.states[cell.state];
+        if model.messages[cell.message].is_timeout() && state.timeout.is_none() {
+            errors.at(
+                cell.message_span,
+                format!(
+                    "`lockstep::Timeout` is sent only to states with a timeout: declare the cell \
+                     with `#[timeout(30s => Target)]` on `{}`, which also says how long",
+                    state.ident
+                ),
+            );
+        }
+    }
+}
+
 fn exhaustive(model: &Model, errors: &mut Errors) {
     let Some(span) = model.exhaustive else {
         return;
@@ -186,6 +205,25 @@ fn handler_names(model: &Model, errors: &mut Errors) {
             Some(_) => {}
             None => {
                 methods.insert(name, cell);
+            }
+        }
+    }
+    // Hooks (`enter_{state}`, `exit_{state}`) share the trait with the handlers: a state named
+    // `OnHold` with `#[exit]` meets the handler of (`Exit`, `Hold`).
+    for state in &model.states {
+        for when in ["enter", "exit"] {
+            let name = format!("{when}_{}", state.snake);
+            if let (true, Some(cell)) = (state.has_hook(when), methods.get(name.as_str())) {
+                errors.spanned(
+                    &state.ident,
+                    format!(
+                        "the `#[{when}]` hook of `{}` would be named `{name}`, as the handler of \
+                         (`{}`, `{}`) is: rename a state or a message",
+                        state.ident,
+                        model.states[cell.state].ident,
+                        model.messages[cell.message].name
+                    ),
+                );
             }
         }
     }
@@ -487,6 +525,103 @@ mod tests {
             }
         ));
         assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn timeout_mistakes_are_one_error_each_and_keep_the_cell() {
+        let timeout_cell = |model: &Option<Model>| {
+            model
+                .as_ref()
+                .is_some_and(|m| m.cells.iter().any(|c| m.messages[c.message].is_timeout()))
+        };
+        // A bad duration: one error, and the cell is kept for the user's handler.
+        let (model, found) = build(quote!(
+            enum Booth {
+                #[initial]
+                #[on(Pay => Paid)]
+                Idle,
+                #[timeout(1.5e2s => Idle)]
+                Paid,
+            }
+        ));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("without an exponent"), "{found:?}");
+        assert!(timeout_cell(&model));
+        // Finer than a nanosecond.
+        let found = errors(quote!(
+            enum Booth {
+                #[initial]
+                #[on(Pay => Paid)]
+                Idle,
+                #[timeout(0.0000000001s => Idle)]
+                Paid,
+            }
+        ));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("finer than a nanosecond"), "{found:?}");
+        // Written twice: one error, not three.
+        let found = errors(quote!(
+            enum Booth {
+                #[initial]
+                #[on(Pay => Paid)]
+                Idle,
+                #[timeout(30s => Idle)]
+                #[timeout(1min => Idle)]
+                Paid,
+            }
+        ));
+        assert_eq!(
+            found,
+            ["a state has one timeout: `#[timeout(..)]` is written twice on this state"]
+        );
+    }
+
+    #[test]
+    fn timeout_is_lockstep_s_message() {
+        // A user message named `Timeout` next to `#[timeout]`.
+        let found = errors(quote!(
+            enum Booth {
+                #[initial]
+                #[on(Timeout => Paid)]
+                Idle,
+                #[timeout(5s => Idle)]
+                Paid,
+            }
+        ));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("`Timeout` is the name of lockstep's state-timeout message"));
+        // A timeout cell written by hand would never run; `lockstep::Timeout` and
+        // `::lockstep::Timeout` are one message.
+        let found = errors(quote!(
+            enum Booth {
+                #[initial]
+                #[on(lockstep::Timeout => Paid)]
+                Idle,
+                #[timeout(5s => Idle)]
+                Paid,
+            }
+        ));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("`lockstep::Timeout` is sent only to states with a timeout"));
+    }
+
+    #[test]
+    fn hook_names_must_not_collide_with_handlers() {
+        let found = errors(quote!(
+            enum Call {
+                #[initial]
+                #[on(Hold => OnHold)]
+                Exit,
+                #[exit]
+                #[on(Resume => Exit)]
+                OnHold,
+            }
+        ));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("the `#[exit]` hook of `OnHold` would be named `exit_on_hold`"),
+            "{found:?}"
+        );
     }
 
     #[test]

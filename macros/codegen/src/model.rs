@@ -182,12 +182,25 @@ impl Model {
         keys: &mut Keys,
         errors: &mut Errors,
     ) -> Option<usize> {
-        let key = ty.to_token_stream().to_string();
+        let mut key = ty.to_token_stream().to_string();
+        // `lockstep::Timeout` and `::lockstep::Timeout` are the one message of `#[timeout(..)]`.
+        if key == "lockstep :: Timeout" {
+            key = String::from(":: lockstep :: Timeout");
+        }
         if let Some(&index) = keys.messages.get(&key) {
             return Some(index);
         }
         let name = ty.path.segments.last()?.ident.clone();
         if let Some(&other) = keys.message_names.get(&name.to_string()) {
+            if key == ":: lockstep :: Timeout" || self.messages[other].is_timeout() {
+                errors.spanned(
+                    ty,
+                    "`Timeout` is the name of lockstep's state-timeout message, which \
+                     `#[timeout(..)]` cells take (handlers `{state}_on_timeout`): give your own \
+                     message another name",
+                );
+                return None;
+            }
             let other = &self.messages[other].ty;
             errors.spanned(
                 ty,

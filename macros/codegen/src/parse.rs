@@ -488,26 +488,25 @@ fn timeout(attr: &Attribute, state: &mut StateSpec, errors: &mut Errors) {
         }
     };
     let span = lit.span();
-    match duration(&lit) {
-        Ok((secs, nanos)) => {
-            if state.timeout.is_some() {
-                errors.spanned(
-                    attr,
-                    "a state has one timeout: `#[timeout(..)]` is written twice on this state",
-                );
-            }
-            state.timeout = Some(TimeoutSpec {
-                secs,
-                nanos,
-                text: quote::ToTokens::to_token_stream(&lit).to_string(),
-            });
-        }
-        Err(message) => {
-            errors.at(span, message);
-            state.incomplete = true;
-            return;
-        }
+    if state.timeout.is_some() {
+        // One error for the one mistake: the second timeout is not read as a cell either.
+        errors.spanned(
+            attr,
+            "a state has one timeout: `#[timeout(..)]` is written twice on this state",
+        );
+        return;
     }
+    let (secs, nanos) = duration(&lit).unwrap_or_else(|message| {
+        errors.at(span, message);
+        // The cell is kept (with a placeholder duration), so the user's timeout handler still
+        // has its trait method: one error, not a second wave.
+        (1, 0)
+    });
+    state.timeout = Some(TimeoutSpec {
+        secs,
+        nanos,
+        text: quote::ToTokens::to_token_stream(&lit).to_string(),
+    });
     let message: syn::TypePath = syn::parse_quote_spanned!(span=> ::lockstep::Timeout);
     let action = match targets {
         Some(targets) => Move(targets.iter().map(|path| target(path, errors)).collect()),
@@ -536,6 +535,12 @@ fn duration(lit: &syn::Lit) -> Result<(u64, u32), String> {
         "" => return Err(format!("`{digits}` has no unit: {UNITS}")),
         other => return Err(format!("unknown unit `{other}`: {UNITS}")),
     };
+    if digits.contains(['e', 'E']) {
+        return Err(format!(
+            "`{digits}{suffix}`: write the duration without an exponent, in a smaller unit if \
+             need be (`150s`, `250ms`)"
+        ));
+    }
     let (whole, fraction) = digits.split_once('.').unwrap_or((&digits, ""));
     let whole: u128 = whole
         .parse()
@@ -544,6 +549,14 @@ fn duration(lit: &syn::Lit) -> Result<(u64, u32), String> {
     // The fraction, digit by digit, exact to the nanosecond.
     let mut scale = nanos_per_unit;
     for digit in fraction.bytes().filter(u8::is_ascii_digit) {
+        if scale < 10 {
+            if digit != b'0' {
+                return Err(format!(
+                    "`{digits}{suffix}` is finer than a nanosecond, the finest a timeout keeps"
+                ));
+            }
+            continue;
+        }
         scale /= 10;
         nanos = nanos.and_then(|n| n.checked_add(u128::from(digit - b'0') * scale));
     }

@@ -33,7 +33,9 @@ pub(super) fn emit(names: &Names<'_>, stub: bool) -> TokenStream {
     }
     for state in &model.states {
         for (hook, when) in [(state.enter, "enter"), (state.exit, "exit")] {
-            if hook {
+            // A hook whose name is taken (reported by the checker) is left out, so the trait has
+            // no duplicate method.
+            if hook && seen.insert(format!("{when}_{}", state.snake)) {
                 hook_method(state, when, stub, &mut methods);
             }
         }
