@@ -127,7 +127,8 @@ pub struct StateInfo {
     pub doc: &'static str,
     /// Whether the state is `#[terminal]` (accepts nothing).
     pub is_terminal: bool,
-    /// The messages this state runs a handler for (`on` cells), for error messages.
+    /// The messages this state runs a handler for (`on` cells), for error messages; not
+    /// `Timeout`, which no sender can send.
     pub accepted: &'static [&'static str],
 }
 

@@ -359,7 +359,10 @@ fn tables(model: &crate::model::Model) -> TokenStream {
             s.terminal.is_some()
         );
         for c in model.cells_of_state(index) {
-            if matches!(c.action, Action::Move(_) | Action::Stay) {
+            // What a sender could have sent instead: not the state's own timeout.
+            if matches!(c.action, Action::Move(_) | Action::Stay)
+                && !model.messages[c.message].is_timeout()
+            {
                 let _ = write!(out, "{:?},", model.messages[c.message].text);
             }
         }
