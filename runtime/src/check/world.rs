@@ -768,6 +768,15 @@ pub(crate) struct Panicked {
     pub(crate) message: String,
 }
 
+impl Panicked {
+    #[allow(clippy::needless_pass_by_value)] // `map_err` hands the payload over by value
+    fn from_payload(payload: Box<dyn core::any::Any + Send>) -> Self {
+        Panicked {
+            message: panic_text(payload.as_ref()),
+        }
+    }
+}
+
 fn panic_text(payload: &(dyn core::any::Any + Send)) -> String {
     if let Some(text) = payload.downcast_ref::<&str>() {
         String::from(*text)
@@ -1094,9 +1103,7 @@ where
             shown,
             ..
         } = reply;
-        let (machine, kind, to) = delivered.map_err(|payload| Panicked {
-            message: panic_text(payload.as_ref()),
-        })?;
+        let (machine, kind, to) = delivered.map_err(Panicked::from_payload)?;
         step.exercised(coverage, (from, message), text, || Happened {
             from,
             to,
@@ -1141,9 +1148,8 @@ where
         let delivered = catch_unwind(AssertUnwindSafe(|| {
             Mc::route(input, Elapse { machine, context })
         }));
-        let (machine, kind, to) = delivered.map_err(|payload| Panicked {
-            message: panic_text(payload.as_ref()),
-        })?;
+        let (machine, kind, to) = delivered.map_err(Panicked::from_payload)?;
+        // No letter: nothing was replayed, kept or redelivered, and a timeout has no reply.
         step.exercised(coverage, (from, message), text, || Happened {
             from,
             to,
