@@ -212,7 +212,7 @@ fn handler_names(model: &Model, errors: &mut Errors) {
     // `OnHold` with `#[exit]` meets the handler of (`Exit`, `Hold`).
     for state in &model.states {
         for when in ["enter", "exit"] {
-            let name = format!("{when}_{}", state.snake);
+            let name = state.hook_name(when);
             if let (true, Some(cell)) = (state.has_hook(when), methods.get(name.as_str())) {
                 errors.spanned(
                     &state.ident,

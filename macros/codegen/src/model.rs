@@ -59,11 +59,17 @@ pub(crate) struct State {
 impl MessageRef {
     /// Whether this is `lockstep::Timeout`, the message of `#[timeout(..)]` cells.
     pub fn is_timeout(&self) -> bool {
-        self.ty_text.replace(' ', "") == "::lockstep::Timeout"
+        // `resolve_message` writes both spellings of the path as this one.
+        self.ty_text == TIMEOUT_KEY
     }
 }
 
 impl State {
+    /// The name of the state's `enter` or `exit` hook method (`when`): `exit_on_hold`.
+    pub fn hook_name(&self, when: &str) -> String {
+        format!("{when}_{}", self.snake)
+    }
+
     /// Whether the state has the `enter` or `exit` hook (`when`).
     pub fn has_hook(&self, when: &str) -> bool {
         if when == "enter" {
@@ -73,6 +79,9 @@ impl State {
         }
     }
 }
+
+/// `::lockstep::Timeout` as the model keys it (its tokens as text).
+const TIMEOUT_KEY: &str = ":: lockstep :: Timeout";
 
 pub(crate) struct MessageRef {
     pub ty: TypePath,
@@ -185,14 +194,14 @@ impl Model {
         let mut key = ty.to_token_stream().to_string();
         // `lockstep::Timeout` and `::lockstep::Timeout` are the one message of `#[timeout(..)]`.
         if key == "lockstep :: Timeout" {
-            key = String::from(":: lockstep :: Timeout");
+            key = String::from(TIMEOUT_KEY);
         }
         if let Some(&index) = keys.messages.get(&key) {
             return Some(index);
         }
         let name = ty.path.segments.last()?.ident.clone();
         if let Some(&other) = keys.message_names.get(&name.to_string()) {
-            if key == ":: lockstep :: Timeout" || self.messages[other].is_timeout() {
+            if key == TIMEOUT_KEY || self.messages[other].is_timeout() {
                 errors.spanned(
                     ty,
                     "`Timeout` is the name of lockstep's state-timeout message, which \

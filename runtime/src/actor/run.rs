@@ -460,9 +460,7 @@ where
         while let Some(input) = self.deferred.pop_front() {
             Mc::route(input, Refuse { core: self, cause });
         }
-        while let Some(input) = self.pop_raised() {
-            Mc::route(input, Refuse { core: self, cause });
-        }
+        // Raised events have no asker: `finish` dead-letters them.
     }
 
     fn finish(&mut self) {

@@ -870,7 +870,7 @@ where
         let (width, flight) = (clients.len(), letters.len());
         clients.append(&mut letters);
         // The first state is entered at the start: its timeout is armed.
-        let armed = self.timeouts && machine.timeout().is_some();
+        let armed = self.arms(&machine);
         World {
             machine: Some(machine),
             context,
@@ -1122,13 +1122,18 @@ where
         );
         // A move enters a state: its timeout (if any) is armed anew; otherwise it stays as it was.
         step.armed = if kind == Kind::Moved {
-            self.timeouts && machine.timeout().is_some()
+            self.arms(&machine)
         } else {
             parent.armed
         };
         step.fingerprint =
             self.fingerprint_after(&arena, (parent, parts), step, (&machine, context));
         Ok(Some(machine))
+    }
+
+    /// Whether entering the state `machine` is in arms a timeout that the exploration lets fire.
+    fn arms(&self, machine: &Mc) -> bool {
+        self.timeouts && machine.timeout().is_some()
     }
 
     /// [`step`](Self::step) for [`Event::Elapse`]: the current state's timeout cell runs. No
@@ -1171,7 +1176,7 @@ where
             parent.replay
         };
         // Fired: spent, unless it moved into a state (perhaps the same) that arms one anew.
-        step.armed = kind == Kind::Moved && machine.timeout().is_some();
+        step.armed = kind == Kind::Moved && self.arms(&machine);
         let arena = self.arena.borrow();
         step.fingerprint =
             self.fingerprint_after(&arena, (parent, parts), step, (&machine, context));

@@ -257,7 +257,7 @@ pub(super) fn hook_call(
     } else {
         String::new()
     };
-    format!("{handlers}::{when}_{}(context{arg}); ", state.snake)
+    format!("{handlers}::{}(context{arg}); ", state.hook_name(when))
 }
 
 /// A discard arm, spanned on the user's message so a message with a reply is reported there.

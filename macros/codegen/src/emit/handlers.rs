@@ -35,7 +35,7 @@ pub(super) fn emit(names: &Names<'_>, stub: bool) -> TokenStream {
         for (hook, when) in [(state.enter, "enter"), (state.exit, "exit")] {
             // A hook whose name is taken (reported by the checker) is left out, so the trait has
             // no duplicate method.
-            if hook && seen.insert(format!("{when}_{}", state.snake)) {
+            if hook && seen.insert(state.hook_name(when)) {
                 hook_method(state, when, stub, &mut methods);
             }
         }
@@ -171,8 +171,8 @@ fn hook_method(state: &crate::model::State, when: &str, stub: bool, out: &mut St
         .unwrap_or_default();
     let _ = write!(
         out,
-        "#[doc = {doc:?}] fn {when}_{}(&mut self{param})",
-        state.snake
+        "#[doc = {doc:?}] fn {}(&mut self{param})",
+        state.hook_name(when)
     );
     if stub {
         let used = if param.is_empty() {

@@ -201,7 +201,7 @@ fn hook(names: &Names<'_>, index: usize, when: &str, data: &TokenStream) -> Toke
     let context = &names.context;
     let handlers = &names.handlers;
     let args = &names.ty_args;
-    let method = quote::format_ident!("{}_{}", when, state.snake);
+    let method = quote::format_ident!("{}", state.hook_name(when));
     let data = state.data.is_some().then(|| quote!(, &mut #data));
     quote!(<#context as #handlers #args>::#method(context #data);)
 }
