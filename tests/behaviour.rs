@@ -103,8 +103,13 @@ fn undeclared_cell_rejects_with_the_message_intact() {
     let (door, outcome) = Door::Closed.dispatch(&mut house, Slam { hard: true });
     assert_eq!(door, Door::Closed);
     match outcome {
-        Outcome::Rejected { state, message } => {
+        Outcome::Rejected {
+            state,
+            message,
+            reason,
+        } => {
             assert_eq!(state, CLOSED);
+            assert_eq!(reason, lockstep::Reason::NotAccepted);
             assert_eq!(message, Slam { hard: true });
         }
         other => panic!("expected Rejected, got {other:?}"),

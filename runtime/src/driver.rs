@@ -110,7 +110,9 @@ impl<Mc: Machine> Driver<Mc> {
             | Outcome::Stayed { reply, .. }
             | Outcome::Discarded { reply, .. } => Ok(reply),
             Outcome::Deferred { message, .. } => Err(self.rejection(message, Reason::Deferred)),
-            Outcome::Rejected { message, .. } => Err(self.rejection(message, Reason::NotAccepted)),
+            Outcome::Rejected {
+                message, reason, ..
+            } => Err(self.rejection(message, reason)),
         }
     }
 
@@ -139,7 +141,9 @@ impl<Mc: Machine> Driver<Mc> {
                 self.deferred.push_back(Mc::input::<Bare>(message));
                 Ok(Posted::Deferred)
             }
-            Outcome::Rejected { message, .. } => Err(self.rejection(message, Reason::NotAccepted)),
+            Outcome::Rejected {
+                message, reason, ..
+            } => Err(self.rejection(message, reason)),
         }
     }
 
@@ -159,11 +163,13 @@ impl<Mc: Machine> Driver<Mc> {
         let Some(machine) = self.machine.take() else {
             return Err(self.rejection(message, Reason::Poisoned));
         };
+        let progress = machine.progress();
         // If the handler panics, `self.machine` stays `None`: the driver is poisoned, and no
         // half-moved state can be observed.
         let (machine, outcome) = machine.dispatch(context, message);
+        let progressed = machine.progress() != progress;
         self.machine = Some(machine);
-        if outcome.changed_state() {
+        if outcome.changed_state() || progressed {
             self.replay_deferred(context);
         }
         Ok(outcome)
@@ -200,8 +206,9 @@ impl<Mc: Machine> Driver<Mc> {
         }
     }
 
-    /// `gen_statem`'s postpone: after a state change, every deferred message is retried oldest first;
-    /// one deferred again keeps its place, and any further state change restarts from the oldest.
+    /// `gen_statem`'s postpone: after a state change (or [progress](Machine::progress)), every
+    /// deferred message is retried oldest first; one deferred again keeps its place, and any
+    /// further change restarts from the oldest.
     fn replay_deferred(&mut self, context: &mut Mc::Context) {
         let mut next = 0;
         while next < self.deferred.len() {

@@ -64,6 +64,8 @@ mod typestate;
 mod describe;
 #[cfg(feature = "alloc")]
 mod driver;
+#[cfg(feature = "alloc")]
+pub mod exactly_once;
 
 #[cfg(feature = "check")]
 pub mod check;
@@ -87,6 +89,8 @@ pub use typestate::{HandledBy, Transition, TypedState};
 pub use describe::table;
 #[cfg(feature = "alloc")]
 pub use driver::{DEFAULT_DEFER_CAPACITY, Driver, Posted};
+#[cfg(feature = "alloc")]
+pub use exactly_once::{Envelope, ExactlyOnce, Gaps, SenderId, Sequencer};
 
 /// Derives [`Machine`], [`Accepts`] for every message a cell mentions, the handler trait
 /// (`{Machine}Handlers`), the input enum (`{Machine}Input`), one enum per multi-target cell, the
@@ -127,3 +131,6 @@ mod book_design_notes {}
 #[cfg(doctest)]
 #[doc = include_str!("../../book/src/finding-races.md")]
 mod book_finding_races {}
+#[cfg(doctest)]
+#[doc = include_str!("../../book/src/exactly-once.md")]
+mod book_exactly_once {}

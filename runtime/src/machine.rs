@@ -196,6 +196,18 @@ pub trait Machine: Sized {
         None
     }
 
+    /// A number that changes whenever the machine may now take a message it deferred although its
+    /// state did not change. Drivers read it before and after each dispatch and, if it changed,
+    /// retry their deferred messages as after a state change.
+    ///
+    /// Derived machines take or defer by state alone, so the default is a constant `0`. A wrapper
+    /// whose answer depends on more than the state counts here:
+    /// [`ExactlyOnce`](crate::ExactlyOnce) defers an envelope that arrived ahead of its turn, and
+    /// its turn comes when another envelope is applied, not when the state changes.
+    fn progress(&self) -> u64 {
+        0
+    }
+
     /// Runs the current state's `#[enter]` hook, if it has one. Dispatch runs the hooks of every
     /// transition; a driver calls this once when it starts running a machine in its first state.
     fn start(&mut self, context: &mut Self::Context) {
@@ -222,6 +234,15 @@ pub trait Accepts<M: Message>: Machine {
 
     /// Wraps `M` as an [`Input`](Machine::Input).
     fn input<C: Carrier>(item: C::Of<M>) -> Self::Input<C>;
+
+    /// Unwraps an [`Input`](Machine::Input) that holds an `M`, or hands it back if it holds
+    /// another message: `take(input(item))` is `Ok(item)`. With the [`Bare`] carrier, picks the
+    /// messages of one type out of a queue (dead letters, say); [`ExactlyOnce`](crate::ExactlyOnce)
+    /// reads a kept reply back through it.
+    ///
+    /// # Errors
+    /// The input, unchanged, when it holds a message of another type.
+    fn take<C: Carrier>(input: Self::Input<C>) -> Result<C::Of<M>, Self::Input<C>>;
 }
 
 /// A message some state of `Mc` takes: the bound drivers put on what they send
@@ -289,7 +310,7 @@ pub(crate) enum Replayed<Mc: Machine> {
     Deferred(Mc::Input<Bare>),
     /// The new state has no cell for it: a dead letter.
     Rejected(Mc::Input<Bare>),
-    /// Anything else; `true` if the state changed.
+    /// Anything else; `true` if the state changed or the machine [progressed](Machine::progress).
     Done { changed: bool },
 }
 
@@ -301,12 +322,13 @@ impl<Mc: Machine> Visit<Mc, Bare> for DispatchBare<'_, Mc> {
     where
         Mc: Accepts<M>,
     {
+        let progress = self.machine.progress();
         let (machine, outcome) = self.machine.dispatch(self.context, message);
         let replayed = match outcome {
             Outcome::Deferred { message, .. } => Replayed::Deferred(Mc::input::<Bare>(message)),
             Outcome::Rejected { message, .. } => Replayed::Rejected(Mc::input::<Bare>(message)),
             other => Replayed::Done {
-                changed: other.changed_state(),
+                changed: other.changed_state() || machine.progress() != progress,
             },
         };
         (machine, replayed)

@@ -43,12 +43,16 @@ pub enum Outcome<M: Message> {
         /// The message, handed back to whoever keeps the deferred queue.
         message: M,
     },
-    /// The state declares no cell for `M`.
+    /// The machine did not take `M`: the state declares no cell for it ([`Reason::NotAccepted`]),
+    /// or a wrapper such as [`ExactlyOnce`](crate::ExactlyOnce) refused it for another
+    /// [`Reason`] (a duplicate whose reply is no longer kept, a gap in the sequence).
     Rejected {
         /// The state the machine is in.
         state: StateId,
         /// The message, handed back intact.
         message: M,
+        /// Why it was not taken.
+        reason: Reason,
     },
 }
 
@@ -117,6 +121,7 @@ where
 
 /// Why a message was handed back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum Reason {
     /// The current state declares no cell for the message.
@@ -128,6 +133,26 @@ pub enum Reason {
     DeferQueueFull,
     /// A handler panicked earlier and the machine's state was lost with it.
     Poisoned,
+    /// An [`Envelope`](crate::Envelope) whose sequence number its sender used already, and
+    /// whose reply [`ExactlyOnce`](crate::ExactlyOnce) no longer keeps (it is older than the
+    /// window). The message *was* applied once; only its reply is lost.
+    DuplicateTooOld {
+        /// The next sequence number the machine expects from that sender.
+        expected: u64,
+    },
+    /// An [`Envelope`](crate::Envelope) whose sequence number is past the next one expected from
+    /// its sender, to a machine that rejects gaps ([`Gaps::Reject`](crate::Gaps::Reject)):
+    /// resend from `expected`.
+    Gap {
+        /// The next sequence number the machine expects from that sender.
+        expected: u64,
+    },
+    /// An [`Envelope`](crate::Envelope) whose sequence number its sender used already for a
+    /// message of another type: the sender numbers its messages wrongly.
+    SequenceReused {
+        /// The next sequence number the machine expects from that sender.
+        expected: u64,
+    },
 }
 
 /// A message the machine did not take, handed back with where and why.
@@ -210,6 +235,21 @@ impl<M> fmt::Display for Rejected<M> {
             Reason::Poisoned => write!(
                 f,
                 "{machine} cannot take `{message}`: a handler panicked earlier and its state was lost"
+            ),
+            Reason::DuplicateTooOld { expected } => write!(
+                f,
+                "{machine} applied this `{message}` already, and its reply is older than the \
+                 window it keeps (the sender's next expected sequence number is {expected})"
+            ),
+            Reason::Gap { expected } => write!(
+                f,
+                "{machine} rejects this `{message}`: its sequence number skips ahead, and the \
+                 next one expected from its sender is {expected}; resend from there"
+            ),
+            Reason::SequenceReused { expected } => write!(
+                f,
+                "{machine} rejects this `{message}`: its sender used its sequence number already \
+                 for another message type (next expected: {expected})"
             ),
         }
     }

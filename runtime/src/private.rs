@@ -68,7 +68,14 @@ pub fn reject<Mc: crate::Machine, M: crate::Message>(
     message: M,
 ) -> (Mc, crate::Outcome<M>) {
     let state = machine.state();
-    (machine, crate::Outcome::Rejected { state, message })
+    (
+        machine,
+        crate::Outcome::Rejected {
+            state,
+            message,
+            reason: crate::Reason::NotAccepted,
+        },
+    )
 }
 
 /// `Message::split_reply`, with the message type named once.

@@ -306,6 +306,7 @@ where
         };
         // The state's index only: its name is read on the cold paths (a span, a panic).
         let before = machine.state();
+        let progress = machine.progress();
         #[cfg(feature = "tracing")]
         let span = tracing::trace_span!(
             "lockstep",
@@ -350,6 +351,11 @@ where
                 return Delivered::Done;
             }
         };
+        // A machine that progressed without changing state (an `ExactlyOnce` applying the
+        // envelope a deferred one waited for) replays its deferred messages as after a move.
+        if machine.progress() != progress {
+            self.replay_at = Some(0);
+        }
         self.machine = Some(machine);
         #[cfg(feature = "tracing")]
         {
@@ -382,8 +388,10 @@ where
                     return Delivered::Deferred(Mc::input::<Asked>(Envelope { message, reply }));
                 }
             }
-            Outcome::Rejected { message, .. } => {
-                self.turn_away(message, reply, Reason::NotAccepted);
+            Outcome::Rejected {
+                message, reason, ..
+            } => {
+                self.turn_away(message, reply, reason);
             }
         }
         Delivered::Done
@@ -415,7 +423,10 @@ where
         } else {
             let reason = match reason {
                 Reason::DeferQueueFull => DeadReason::DeferQueueFull,
-                _ => DeadReason::NotAccepted,
+                Reason::NotAccepted | Reason::Deferred | Reason::Poisoned => {
+                    DeadReason::NotAccepted
+                }
+                refused => DeadReason::Refused(refused),
             };
             self.dead_letter(Mc::input::<Bare>(message), reason);
         }

@@ -85,6 +85,9 @@ pub enum DeadReason {
     Stopped,
     /// An effect finished after the actor ended.
     Undeliverable,
+    /// The machine refused it for a reason other than its state: an
+    /// [`ExactlyOnce`](crate::ExactlyOnce) machine's stale duplicate or gap.
+    Refused(crate::Reason),
 }
 
 /// A told message no state took, handed to the dead-letter hook with where and why.

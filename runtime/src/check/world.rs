@@ -1079,6 +1079,7 @@ where
         let letter = arena.letters.get(id);
         let replayed = taken == Taken::Replayed;
         let from = machine.state();
+        let progress = machine.progress();
         let awaited = letter.awaited;
         let Some(envelope) = arena.envelope(&letter) else {
             return Ok(None);
@@ -1117,7 +1118,7 @@ where
             &mut arena,
             parent,
             (id, letter, taken),
-            (kind, next, script),
+            (kind, next, script, machine.progress() != progress),
             step,
         );
         // A move enters a state: its timeout (if any) is armed anew; otherwise it stays as it was.
@@ -1150,6 +1151,7 @@ where
         };
         let message = Mc::input_message(&input);
         let from = machine.state();
+        let progress = machine.progress();
         let delivered = catch_unwind(AssertUnwindSafe(|| {
             Mc::route(input, Elapse { machine, context })
         }));
@@ -1170,7 +1172,7 @@ where
         step.taken = Taken::Elapsed;
         step.sent.clear();
         step.queue = Queue::Same;
-        step.replay = if kind == Kind::Moved {
+        step.replay = if kind == Kind::Moved || machine.progress() != progress {
             (!parent.deferred.is_empty()).then_some(0)
         } else {
             parent.replay
@@ -1184,15 +1186,16 @@ where
     }
 
     /// What the delivery of `letter` (`id`, taken as `taken`) in `parent` changes besides the
-    /// machine and context, now that the dispatch did `kind`: the sender's position and what it
-    /// sends next, the deferred queue and the replay cursor, into `step`.
+    /// machine and context, now that the dispatch did `kind` (and the machine
+    /// [progressed](Machine::progress) or not): the sender's position and what it sends next,
+    /// the deferred queue and the replay cursor, into `step`.
     #[inline]
     fn settle(
         &self,
         arena: &mut Arena<Mc>,
         parent: &View<'_, Mc>,
         (id, letter, taken): (LetterId, Letter, Taken),
-        (kind, next, script): (Kind, Next, Option<Script<Mc>>),
+        (kind, next, script, progressed): (Kind, Next, Option<Script<Mc>>, bool),
         step: &mut Step,
     ) {
         let (replayed, awaited) = (taken == Taken::Replayed, letter.awaited);
@@ -1216,7 +1219,7 @@ where
                 if replayed {
                     step.queue = Queue::Remove(cursor);
                 }
-                if kind == Kind::Moved {
+                if kind == Kind::Moved || progressed {
                     step.replay = (deferred > 0).then_some(0);
                 } else if replayed {
                     step.replay = ((cursor as usize) < deferred).then_some(cursor);

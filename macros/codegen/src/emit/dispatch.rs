@@ -45,6 +45,10 @@ fn accepts(names: &Names<'_>, handlers: &str, message: usize) -> TokenStream {
     let catch_all = (cells.len() < model.states.len())
         .then(|| quote!(state => __lockstep::reject(state, message),));
     let arms = super::lex(&text);
+    // With one message and no phantom variant, the one arm is the whole match: a catch-all
+    // would be an unreachable pattern.
+    let other = (model.messages.len() > 1 || names.phantom.is_some())
+        .then(|| quote!(other => ::lockstep::__private::Err(other),));
     let body = names.body(&quote! {
         use ::lockstep::__private as __lockstep;
         match self {
@@ -66,6 +70,14 @@ fn accepts(names: &Names<'_>, handlers: &str, message: usize) -> TokenStream {
             #[inline]
             fn input<__LockstepC: ::lockstep::Carrier>(item: ::lockstep::__private::Of<__LockstepC, #ty>) -> #input #input_args {
                 #input::#variant(item)
+            }
+
+            #[inline]
+            fn take<__LockstepC: ::lockstep::Carrier>(input: #input #input_args) -> ::lockstep::__private::Result<::lockstep::__private::Of<__LockstepC, #ty>, #input #input_args> {
+                match input {
+                    #input::#variant(item) => ::lockstep::__private::Ok(item),
+                    #other
+                }
             }
         }
     }
