@@ -1,6 +1,7 @@
-//! Four more races, found and fixed (the first is `lost_update`): check-then-act (a double spend),
-//! duplicate delivery over an at-least-once network, a privilege window after revocation, and a
-//! rate limit bypassed by a flood of requests. For each, the race checker prints the naive
+//! Five more races, found and fixed (the first is `lost_update`): check-then-act (a double spend),
+//! duplicate delivery over an at-least-once network, a privilege window after revocation, a
+//! rate limit bypassed by a flood of requests, and numbered payments over a network that repeats
+//! and reorders them (exactly once). For each, the race checker prints the naive
 //! machine's shortest failing trace, then the fixed machine's clean report.
 //!
 //! Run it: `cargo run --example races`.
@@ -9,7 +10,9 @@
 mod scenarios;
 
 use lockstep::check::Report;
-use scenarios::{double_spend, duplicate_delivery, privilege, rate_limit};
+use lockstep::Gaps;
+use lockstep::check::Network;
+use scenarios::{double_spend, duplicate_delivery, exactly_once, privilege, rate_limit};
 
 fn show(title: &str, naive: &Report, fixed: &Report) {
     println!("== {title} ==\n");
@@ -41,4 +44,14 @@ fn main() {
         &rate_limit::naive().run(),
         &rate_limit::fixed().run(),
     );
+    for network in [Network::Duplicating, Network::Unordered] {
+        show(
+            &format!(
+                "6. exactly once: numbered payments, {} network",
+                network.name()
+            ),
+            &exactly_once::naive(network).run(),
+            &exactly_once::enveloped(network, Gaps::Wait).run(),
+        );
+    }
 }

@@ -1,4 +1,4 @@
-//! Five races, each as a naive machine that has it and a lockstep-shaped fix, with the explorer
+//! Six races, each as a naive machine that has it and a lockstep-shaped fix, with the explorer
 //! that finds it. Shared by `examples/races.rs` and `tests/races.rs` (and mirrored in the book's
 //! "Finding races" chapter).
 
@@ -528,5 +528,160 @@ pub mod rate_limit {
             .always("at most LIMIT requests allowed", |_, counters| {
                 counters.granted <= LIMIT
             })
+    }
+}
+
+/// 6. Exactly once: payments from two senders over a network that may reorder them. Under
+/// `Network::Duplicating` the network repeats messages; under the others the shop retries its
+/// first payment itself, as an at-least-once sender does when an acknowledgement is late. The naive machine charges the retry again and applies a sender's
+/// payments in whatever order they arrive; the same machine wrapped in `ExactlyOnce`, fed
+/// numbered envelopes, charges each once, in the order its sender numbered them.
+pub mod exactly_once {
+    use lockstep::check::{Explorer, Network};
+    use lockstep::{Envelope, ExactlyOnce, Gaps, Machine, Message, SenderId, Sequencer};
+
+    /// Charges an amount; the reply is the receipt: how many payments the ledger holds.
+    #[derive(Message, Clone, Debug, Hash)]
+    #[message(reply = u32)]
+    pub struct Pay {
+        /// Amount.
+        pub cents: u32,
+    }
+
+    /// Every payment charged, in the order charged.
+    #[derive(Clone, Debug, Default, Hash)]
+    pub struct Ledger {
+        /// The amounts.
+        pub charged: Vec<u32>,
+    }
+
+    /// Charges every payment it gets. `derive(Clone, Hash)` gives its input enum the impls
+    /// `ExactlyOnce` keeps replies with.
+    #[derive(Machine, Clone, Debug, Hash)]
+    #[machine(context = Ledger, derive(Clone, Hash))]
+    pub enum Billing {
+        /// Open for payments.
+        #[initial]
+        #[on(Pay)]
+        Open,
+    }
+
+    impl BillingHandlers for Ledger {
+        fn open_on_pay(&mut self, pay: Pay) -> u32 {
+            self.charged.push(pay.cents);
+            u32::try_from(self.charged.len()).unwrap_or(u32::MAX)
+        }
+    }
+
+    /// The shop.
+    pub const SHOP: SenderId = SenderId(1);
+    /// The subscription service.
+    pub const SUBSCRIPTIONS: SenderId = SenderId(2);
+    /// What each sender pays, in order; every amount is distinct, so the ledger shows which
+    /// payment was charged.
+    pub const PAYMENTS: [(SenderId, [u32; 2]); 2] = [(SHOP, [500, 300]), (SUBSCRIPTIONS, [7, 9])];
+
+    fn sent(sender: SenderId) -> [u32; 2] {
+        PAYMENTS
+            .iter()
+            .find(|(s, _)| *s == sender)
+            .map_or([0; 2], |(_, amounts)| *amounts)
+    }
+
+    /// No amount charged twice.
+    pub fn charged_at_most_once(ledger: &Ledger) -> bool {
+        let mut seen = ledger.charged.clone();
+        seen.sort_unstable();
+        seen.windows(2).all(|pair| pair[0] != pair[1])
+    }
+
+    /// Each sender's amounts appear in the ledger in the order it sent them.
+    pub fn in_sequence_order(ledger: &Ledger) -> bool {
+        PAYMENTS.iter().all(|(_, amounts)| {
+            let order: Vec<u32> = ledger
+                .charged
+                .iter()
+                .copied()
+                .filter(|cents| amounts.contains(cents))
+                .collect();
+            amounts.starts_with(&order)
+        })
+    }
+
+    /// Every payment charged.
+    pub fn all_charged(ledger: &Ledger) -> bool {
+        PAYMENTS
+            .iter()
+            .all(|(_, amounts)| amounts.iter().all(|cents| ledger.charged.contains(cents)))
+    }
+
+    /// Whether the shop retries its first payment itself: unless the network repeats messages.
+    fn retries(network: Network) -> bool {
+        network != Network::Duplicating
+    }
+
+    /// Naive: each sender tells its payments, unnumbered. Every property that fails is reported,
+    /// each with its shortest trace.
+    pub fn naive(network: Network) -> Explorer<Billing> {
+        Explorer::new(Billing::Open, Ledger::default())
+            .client("shop", |c| {
+                let [first, second] = sent(SHOP);
+                let script = c.tell(Pay { cents: first }).tell(Pay { cents: second });
+                if retries(network) {
+                    script.tell(Pay { cents: first })
+                } else {
+                    script
+                }
+            })
+            .client("subscriptions", |c| {
+                let [first, second] = sent(SUBSCRIPTIONS);
+                c.tell(Pay { cents: first }).tell(Pay { cents: second })
+            })
+            .network(network)
+            .always("charged at most once", |_, ledger| {
+                charged_at_most_once(ledger)
+            })
+            .always("in sequence order", |_, ledger| in_sequence_order(ledger))
+            .at_end("all charged", |_, ledger| all_charged(ledger))
+            .find_all()
+    }
+
+    /// Each sender numbers its payments with a `Sequencer`; the machine is wrapped in
+    /// `ExactlyOnce`, with `gaps` deciding what a payment ahead of its turn does.
+    pub fn enveloped(network: Network, gaps: Gaps) -> Explorer<ExactlyOnce<Billing>> {
+        let pays = |sender: SenderId| -> [Envelope<Pay>; 2] {
+            let mut numbers = Sequencer::new(sender);
+            sent(sender).map(|cents| numbers.stamp(Pay { cents }))
+        };
+        let explorer = Explorer::new(
+            ExactlyOnce::new(Billing::Open).window(4).gaps(gaps),
+            Ledger::default(),
+        )
+        .client("shop", |c| {
+            let [first, second] = pays(SHOP);
+            let script = c.tell(first.clone()).tell(second);
+            if retries(network) {
+                // The retry is the same envelope, number and all.
+                script.tell(first)
+            } else {
+                script
+            }
+        })
+        .client("subscriptions", |c| {
+            let [first, second] = pays(SUBSCRIPTIONS);
+            c.tell(first).tell(second)
+        })
+        .network(network)
+        .always("charged at most once", |_, ledger| {
+            charged_at_most_once(ledger)
+        })
+        .always("in sequence order", |_, ledger| in_sequence_order(ledger));
+        match gaps {
+            // Every payment waits for its turn, so every one is charged.
+            Gaps::Wait => explorer.at_end("all charged", |_, ledger| all_charged(ledger)),
+            // A payment that overtook its predecessor is rejected; a told one is not retried
+            // here, so only the two properties above hold.
+            Gaps::Reject => explorer,
+        }
     }
 }

@@ -24,8 +24,9 @@ pub struct SenderId(pub u64);
 ///
 /// A sender numbers its messages `0, 1, 2, …` (a [`Sequencer`] does it) and, over a network that
 /// may lose or repeat them, resends an envelope unchanged until it gets the reply. Its reply is
-/// the message's own.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// the message's own. Its `Debug` text is short for traces: `1#0 Pay { cents: 500 }` is number 0
+/// of sender 1.
+#[derive(Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Envelope<M> {
     /// Who sent it.
@@ -49,6 +50,12 @@ impl<M> Envelope<M> {
     /// Takes the message out (of a rejection, say).
     pub fn into_message(self) -> M {
         self.message
+    }
+}
+
+impl<M: fmt::Debug> fmt::Debug for Envelope<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}#{} {:?}", self.sender.0, self.seq, self.message)
     }
 }
 
