@@ -267,3 +267,16 @@ impl<M> fmt::Debug for Rejected<M> {
 }
 
 impl<M> core::error::Error for Rejected<M> {}
+
+// By every field, so a test can compare a whole `Result<Reply, Rejected<M>>`.
+impl<M: PartialEq> PartialEq for Rejected<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.machine == other.machine
+            && self.state == other.state
+            && self.accepted == other.accepted
+            && self.reason == other.reason
+            && self.message == other.message
+    }
+}
+
+impl<M: Eq> Eq for Rejected<M> {}
