@@ -9,9 +9,9 @@
 #[path = "scenarios/mod.rs"]
 mod scenarios;
 
-use lockstep::check::Report;
 use lockstep::Gaps;
 use lockstep::check::Network;
+use lockstep::check::Report;
 use scenarios::{double_spend, duplicate_delivery, exactly_once, privilege, rate_limit};
 
 fn show(title: &str, naive: &Report, fixed: &Report) {

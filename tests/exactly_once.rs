@@ -9,8 +9,8 @@ mod scenarios;
 
 use lockstep::check::{Network, Report};
 use lockstep::{
-    Accepts, Bare, Driver, Envelope, ExactlyOnce, Gaps, Machine, Message, Posted, Reason,
-    SenderId, Sequencer,
+    Accepts, Bare, Driver, Envelope, ExactlyOnce, Gaps, Machine, Message, Posted, Reason, SenderId,
+    Sequencer,
 };
 use proptest::prelude::*;
 use scenarios::exactly_once as payments;
@@ -85,7 +85,10 @@ fn a_duplicate_is_answered_with_the_original_reply_and_runs_nothing() {
     let mut driver = account();
     let first = Envelope::new(ALICE, 0, Add(5));
     assert_eq!(driver.send(&mut books, first.clone()), Ok(5));
-    assert_eq!(driver.send(&mut books, Envelope::new(ALICE, 1, Add(2))), Ok(7));
+    assert_eq!(
+        driver.send(&mut books, Envelope::new(ALICE, 1, Add(2))),
+        Ok(7)
+    );
     // The retry of number 0, after number 1 changed the total: still 5, and no second run.
     assert_eq!(driver.send(&mut books, first.clone()), Ok(5));
     assert_eq!(driver.send(&mut books, first), Ok(5));
@@ -101,9 +104,15 @@ fn a_duplicate_is_dispatched_as_discarded_with_the_kept_reply() {
     let mut books = Books::default();
     let machine = ExactlyOnce::new(Account::Open);
     let (machine, outcome) = machine.dispatch(&mut books, Envelope::new(ALICE, 0, Add(3)));
-    assert!(matches!(outcome, lockstep::Outcome::Stayed { reply: 3, .. }));
+    assert!(matches!(
+        outcome,
+        lockstep::Outcome::Stayed { reply: 3, .. }
+    ));
     let (_, outcome) = machine.dispatch(&mut books, Envelope::new(ALICE, 0, Add(3)));
-    assert!(matches!(outcome, lockstep::Outcome::Discarded { reply: 3, .. }));
+    assert!(matches!(
+        outcome,
+        lockstep::Outcome::Discarded { reply: 3, .. }
+    ));
 }
 
 #[test]
@@ -116,15 +125,24 @@ fn a_duplicate_older_than_the_window_is_rejected_with_the_message() {
             .unwrap();
     }
     // Numbers 3 and 4 are kept; 2 has been evicted.
-    assert_eq!(driver.send(&mut books, Envelope::new(ALICE, 4, Add(1))), Ok(5));
-    assert_eq!(driver.send(&mut books, Envelope::new(ALICE, 3, Add(1))), Ok(4));
+    assert_eq!(
+        driver.send(&mut books, Envelope::new(ALICE, 4, Add(1))),
+        Ok(5)
+    );
+    assert_eq!(
+        driver.send(&mut books, Envelope::new(ALICE, 3, Add(1))),
+        Ok(4)
+    );
     let rejected = driver
         .send(&mut books, Envelope::new(ALICE, 2, Add(1)))
         .unwrap_err();
     assert_eq!(rejected.reason, Reason::DuplicateTooOld { expected: 5 });
     assert_eq!(rejected.state, "Open");
     assert_eq!(rejected.message, Envelope::new(ALICE, 2, Add(1)));
-    assert!(rejected.to_string().contains("older than the window"), "{rejected}");
+    assert!(
+        rejected.to_string().contains("older than the window"),
+        "{rejected}"
+    );
     assert_eq!(books.runs, 5);
     assert_eq!(driver.machine().map(|m| m.kept(ALICE)), Some(2));
 }
@@ -254,7 +272,9 @@ fn a_rejected_number_is_used_up_and_its_duplicate_rejected_again() {
 fn a_number_the_machine_defers_holds_back_its_senders_later_numbers() {
     let mut books = Books::default();
     let mut driver = account();
-    driver.send(&mut books, Envelope::new(BOB, 0, Close)).unwrap();
+    driver
+        .send(&mut books, Envelope::new(BOB, 0, Close))
+        .unwrap();
     // Closed defers notes: Alice's number 0 waits, unused, and her number 1 waits behind it.
     assert_eq!(
         driver.post(&mut books, Envelope::new(ALICE, 0, Note(1))),
@@ -265,7 +285,9 @@ fn a_number_the_machine_defers_holds_back_its_senders_later_numbers() {
         Ok(Posted::Deferred)
     );
     assert_eq!(driver.machine().map(|m| m.expected(ALICE)), Some(0));
-    driver.send(&mut books, Envelope::new(BOB, 1, Reopen)).unwrap();
+    driver
+        .send(&mut books, Envelope::new(BOB, 1, Reopen))
+        .unwrap();
     assert_eq!(books.log, [1, 2]);
     assert_eq!(driver.deferred().len(), 0);
 }
@@ -281,7 +303,10 @@ fn reusing_a_number_for_another_message_type_is_named() {
         .post(&mut books, Envelope::new(ALICE, 0, Note(1)))
         .unwrap_err();
     assert_eq!(rejected.reason, Reason::SequenceReused { expected: 1 });
-    assert!(rejected.to_string().contains("another message type"), "{rejected}");
+    assert!(
+        rejected.to_string().contains("another message type"),
+        "{rejected}"
+    );
     assert_eq!(books.runs, 1);
 }
 
@@ -296,13 +321,18 @@ fn the_wrapper_describes_the_wrapped_machine() {
         <ExactlyOnce<Account> as Accepts<Envelope<Note>>>::MESSAGE,
         <Account as Accepts<Note>>::MESSAGE
     );
-    let machine = ExactlyOnce::new(Account::Closed).window(3).gaps(Gaps::Reject);
+    let machine = ExactlyOnce::new(Account::Closed)
+        .window(3)
+        .gaps(Gaps::Reject);
     assert_eq!(machine.state_name(), "Closed");
     assert_eq!(machine.replies_kept(), 3);
     assert_eq!(machine.on_gaps(), Gaps::Reject);
     assert_eq!(machine.machine(), &Account::Closed);
     assert_eq!(machine.into_inner(), Account::Closed);
-    assert_eq!(format!("{:?}", Envelope::new(ALICE, 7, Note(3))), "1#7 Note(3)");
+    assert_eq!(
+        format!("{:?}", Envelope::new(ALICE, 7, Note(3))),
+        "1#7 Note(3)"
+    );
 }
 
 #[test]
@@ -467,7 +497,7 @@ proptest! {
         let mut books = Books::default();
         let mut reference = Reference::default();
         // A number is an `Add` or a `Note` for good: a retry resends the same message.
-        let is_add = |sender: usize, seq: u64| (sender as u64 + seq) % 2 == 0;
+        let is_add = |sender: usize, seq: u64| (sender as u64 + seq).is_multiple_of(2);
         for (sender, seq, _) in sends {
             let id = SenderId(sender as u64);
             let cents = amount(sender, seq);
@@ -540,15 +570,24 @@ mod actor {
     #[tokio::test]
     async fn a_told_gap_waits_in_the_actor_until_its_turn() {
         let (account, join) = ExactlyOnce::new(Account::Open).spawn(Books::default());
-        account.tell(Envelope::new(ALICE, 2, Note(3))).await.unwrap();
-        account.tell(Envelope::new(ALICE, 1, Note(2))).await.unwrap();
+        account
+            .tell(Envelope::new(ALICE, 2, Note(3)))
+            .await
+            .unwrap();
+        account
+            .tell(Envelope::new(ALICE, 1, Note(2)))
+            .await
+            .unwrap();
         // An ask ahead of its turn waits too, and is answered once the gap fills.
         let asking = {
             let account = account.clone();
             tokio::spawn(async move { account.ask(Envelope::new(ALICE, 3, Add(10))).await })
         };
         tokio::task::yield_now().await;
-        account.tell(Envelope::new(ALICE, 0, Note(1))).await.unwrap();
+        account
+            .tell(Envelope::new(ALICE, 0, Note(1)))
+            .await
+            .unwrap();
         assert_eq!(asking.await.unwrap().unwrap(), 10);
         drop(account);
         let done = join.await.unwrap();

@@ -531,11 +531,13 @@ pub mod rate_limit {
     }
 }
 
-/// 6. Exactly once: payments from two senders over a network that may reorder them. Under
-/// `Network::Duplicating` the network repeats messages; under the others the shop retries its
-/// first payment itself, as an at-least-once sender does when an acknowledgement is late. The naive machine charges the retry again and applies a sender's
-/// payments in whatever order they arrive; the same machine wrapped in `ExactlyOnce`, fed
-/// numbered envelopes, charges each once, in the order its sender numbered them.
+/// 6. Exactly once: payments over a network that reorders (and may repeat) them.
+///
+/// Under `Network::Duplicating` the network repeats messages; under the others the shop retries
+/// its first payment itself, as an at-least-once sender does when an acknowledgement is late. The
+/// naive machine charges the retry again and applies a sender's payments in whatever order they
+/// arrive; the same machine wrapped in `ExactlyOnce`, fed numbered envelopes, charges each once,
+/// in the order its sender numbered them.
 pub mod exactly_once {
     use lockstep::check::{Explorer, Network};
     use lockstep::{Envelope, ExactlyOnce, Gaps, Machine, Message, SenderId, Sequencer};

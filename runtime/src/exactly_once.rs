@@ -59,6 +59,8 @@ impl<M: fmt::Debug> fmt::Debug for Envelope<M> {
     }
 }
 
+// Not listed among "other types implementing `Message`" when a user forgets the derive.
+#[diagnostic::do_not_recommend]
 impl<M: Message> Message for Envelope<M> {
     type Reply = M::Reply;
     type WithReply<T> = M::WithReply<T>;

@@ -29,11 +29,13 @@ pub enum Outcome<M: Message> {
         reply: M::Reply,
     },
     /// The state discards `M` on purpose (`#[discard(M)]`); the message was dropped. Only messages
-    /// without a reply can be discarded, so `reply` is `()`.
+    /// without a reply can be discarded by a cell, so there `reply` is `()`. An
+    /// [`ExactlyOnce`](crate::ExactlyOnce) machine also drops a duplicate envelope this way, with
+    /// the reply the first delivery got.
     Discarded {
         /// The state the machine is in.
         state: StateId,
-        /// `()`.
+        /// `()` for a discard cell; the original reply for a duplicate envelope.
         reply: M::Reply,
     },
     /// The state defers `M` (`#[defer(M)]`): keep it and retry after the next state change.
