@@ -686,3 +686,119 @@ fn rejected_gaps_lose_told_payments_that_nobody_resends() {
         v.trace
     );
 }
+
+// ---------------------------------------------------------------------------- serde (a store)
+
+#[cfg(feature = "serde")]
+mod record {
+    use lockstep::{Accepts, Driver, Envelope, ExactlyOnce, Machine, Message, Reason, SenderId};
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Message, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[message(reply = u32)]
+    pub struct Deposit(pub u32);
+
+    #[derive(Message, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub struct Seal;
+
+    #[derive(Default)]
+    pub struct Safe {
+        pub total: u32,
+        pub runs: u32,
+    }
+
+    #[derive(Machine, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[machine(context = Safe, derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize))]
+    pub enum Vault {
+        #[initial]
+        #[on(Deposit)]
+        #[on(Seal => Sealed)]
+        Open,
+        #[terminal]
+        Sealed,
+    }
+
+    impl VaultHandlers for Safe {
+        fn open_on_deposit(&mut self, deposit: Deposit) -> u32 {
+            self.runs += 1;
+            self.total += deposit.0;
+            self.total
+        }
+    }
+
+    const TELLER: SenderId = SenderId(9);
+
+    #[test]
+    fn the_bookkeeping_survives_a_record_and_still_answers_retries() {
+        let mut safe = Safe::default();
+        let mut driver = Driver::new(ExactlyOnce::new(Vault::Open).window(2));
+        for (seq, cents) in [(0, 5), (1, 7), (2, 11)] {
+            driver
+                .send(&mut safe, Envelope::new(TELLER, seq, Deposit(cents)))
+                .unwrap();
+        }
+        let machine = driver.machine().unwrap();
+        let text = serde_json::to_string(machine).unwrap();
+        // The kept replies are readable, by message name: numbers 1 and 2 (window 2).
+        assert!(
+            text.contains(r#"[{"Ok":{"Deposit":12}},{"Ok":{"Deposit":23}}]"#),
+            "{text}"
+        );
+        let restored: ExactlyOnce<Vault> = serde_json::from_str(&text).unwrap();
+        assert_eq!(&restored, machine);
+        // After the "restart": the retry of number 2 gets its reply, and nothing runs.
+        let mut driver = Driver::new(restored);
+        assert_eq!(
+            driver.send(&mut safe, Envelope::new(TELLER, 2, Deposit(11))),
+            Ok(23)
+        );
+        assert_eq!(safe.runs, 3);
+        assert_eq!(
+            driver
+                .send(&mut safe, Envelope::new(TELLER, 0, Deposit(5)))
+                .unwrap_err()
+                .reason,
+            Reason::DuplicateTooOld { expected: 3 }
+        );
+        // And it goes on from number 3, in sequence.
+        assert_eq!(
+            driver.send(&mut safe, Envelope::new(TELLER, 3, Deposit(1))),
+            Ok(24)
+        );
+    }
+
+    #[test]
+    fn a_kept_rejection_and_an_envelope_round_trip() {
+        let mut safe = Safe::default();
+        let machine = ExactlyOnce::new(Vault::Open);
+        let (machine, _) = machine.dispatch(&mut safe, Envelope::new(TELLER, 0, Seal));
+        let (machine, outcome) = machine.dispatch(&mut safe, Envelope::new(TELLER, 1, Deposit(3)));
+        assert!(matches!(outcome, lockstep::Outcome::Rejected { .. }));
+        let text = serde_json::to_string(&machine).unwrap();
+        assert!(text.contains(r#"{"Err":"NotAccepted"}"#), "{text}");
+        let restored: ExactlyOnce<Vault> = serde_json::from_str(&text).unwrap();
+        assert_eq!(restored, machine);
+        let envelope = Envelope::new(TELLER, 4, Deposit(2));
+        let text = serde_json::to_string(&envelope).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Envelope<Deposit>>(&text).unwrap(),
+            envelope
+        );
+    }
+
+    #[test]
+    fn an_unknown_message_in_a_record_is_a_typed_error() {
+        let text = r#"{"Withdraw":3}"#;
+        let error = serde_json::from_str::<VaultInput>(text).unwrap_err();
+        assert!(
+            error.to_string().contains("unknown variant `Withdraw`"),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains("expected `Deposit` or `Seal`"),
+            "{error}"
+        );
+        let input: VaultInput = serde_json::from_str(r#"{"Deposit":3}"#).unwrap();
+        assert_eq!(input, VaultInput::Deposit(Deposit(3)));
+    }
+}

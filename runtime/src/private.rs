@@ -92,3 +92,106 @@ pub fn join<M: crate::Message, T>(value: T, reply: M::Reply) -> M::WithReply<T> 
 
 /// What carrier `C` keeps for message `M`.
 pub type Of<C, M> = <C as crate::Carrier>::Of<M>;
+
+#[cfg(feature = "serde")]
+pub use serde;
+
+#[cfg(feature = "serde")]
+pub use self::serde_input::{ReadVariant, deserialize_input, no_variant};
+
+/// `Deserialize` for a generated input enum (`#[machine(derive(Deserialize))]`): the enum says how
+/// to read the variant at an index ([`ReadVariant`]); the visitor, which would otherwise be
+/// generated for every machine with all its generic parameters, is written once here.
+#[cfg(feature = "serde")]
+mod serde_input {
+    use core::fmt;
+    use core::marker::PhantomData;
+
+    use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, VariantAccess, Visitor};
+
+    /// Reads the message at `index` of `VARIANTS` (implemented by the generated input enum).
+    pub trait ReadVariant<'de>: Sized {
+        /// The enum's name.
+        const NAME: &'static str;
+        /// Its variants: the message names, in order.
+        const VARIANTS: &'static [&'static str];
+        /// Reads variant `index`'s payload.
+        ///
+        /// # Errors
+        /// The format's, or [`no_variant`] for an index past `VARIANTS`.
+        fn read<V: VariantAccess<'de>>(index: usize, variant: V) -> Result<Self, V::Error>;
+    }
+
+    /// Deserializes an input enum as an externally tagged enum, its variant named or numbered.
+    ///
+    /// # Errors
+    /// The format's; an unknown message name.
+    pub fn deserialize_input<'de, T, D>(deserializer: D) -> Result<T, D::Error>
+    where
+        T: ReadVariant<'de>,
+        D: Deserializer<'de>,
+    {
+        deserializer.deserialize_enum(T::NAME, T::VARIANTS, InputVisitor(PhantomData))
+    }
+
+    /// The error of an index past the variants (which the index reader already refuses).
+    #[must_use]
+    pub fn no_variant<E: de::Error>(index: usize) -> E {
+        E::custom(format_args!("no message at index {index}"))
+    }
+
+    struct InputVisitor<T>(PhantomData<fn() -> T>);
+
+    impl<'de, T: ReadVariant<'de>> Visitor<'de> for InputVisitor<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a message of `{}`", T::NAME)
+        }
+
+        fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<T, A::Error> {
+            let (index, variant) = data.variant_seed(VariantIndex(T::VARIANTS))?;
+            T::read(index, variant)
+        }
+    }
+
+    /// A variant's position, from its name or its number.
+    struct VariantIndex(&'static [&'static str]);
+
+    impl<'de> DeserializeSeed<'de> for VariantIndex {
+        type Value = usize;
+
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+            deserializer.deserialize_identifier(self)
+        }
+    }
+
+    impl Visitor<'_> for VariantIndex {
+        type Value = usize;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a message name")
+        }
+
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<usize, E> {
+            usize::try_from(value)
+                .ok()
+                .filter(|&index| index < self.0.len())
+                .ok_or_else(|| E::invalid_value(de::Unexpected::Unsigned(value), &self))
+        }
+
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<usize, E> {
+            self.0
+                .iter()
+                .position(|name| *name == value)
+                .ok_or_else(|| E::unknown_variant(value, self.0))
+        }
+
+        fn visit_bytes<E: de::Error>(self, value: &[u8]) -> Result<usize, E> {
+            match core::str::from_utf8(value) {
+                Ok(name) => self.visit_str(name),
+                Err(_) => Err(E::invalid_value(de::Unexpected::Bytes(value), &self)),
+            }
+        }
+    }
+}

@@ -61,3 +61,24 @@ fn hooks_and_timeouts() {
     // the typestate `send`), `timeout`, `timeout_input` and `start` in the `Machine` impl.
     insta::assert_snapshot!(expansion(include_str!("../../../tests/hooks.rs")));
 }
+
+#[test]
+fn serde_input() {
+    // `derive(Serialize, Deserialize)`: the input enum gets both through lockstep's re-export of
+    // serde, bounded on what the carrier keeps (`Input<Replies>` is serializable when every reply
+    // is); a generic machine's phantom variant is never written nor read.
+    insta::assert_snapshot!(expansion(
+        r"
+        #[derive(Machine)]
+        #[machine(context = Vault, derive(Serialize, Deserialize))]
+        enum Safe<T: Clone> {
+            #[initial]
+            #[on(Deposit<T>)]
+            #[on(Seal => Sealed)]
+            Open,
+            #[terminal]
+            Sealed,
+        }
+        "
+    ));
+}

@@ -63,7 +63,20 @@ fn input_enum(names: &Names<'_>) -> TokenStream {
     }
 }
 
-/// `Debug`, `Clone`, `PartialEq`, `Eq` and `Hash` for the input enum, each only if
+/// The traits of `#[machine(derive(..))]` the input enum implements too.
+const INPUT_TRAITS: [&str; 7] = [
+    "Debug",
+    "Clone",
+    "PartialEq",
+    "Eq",
+    "Hash",
+    "Serialize",
+    "Deserialize",
+];
+
+/// `Debug`, `Clone`, `PartialEq`, `Eq`, `Hash`, and serde's `Serialize` and `Deserialize`
+/// (through `::lockstep::__private::serde`, with lockstep's `serde` feature) for the input enum,
+/// each only if
 /// `#[machine(derive(..))]` names it, and bounded on what the carrier keeps, so `Input<Bare>` has
 /// it exactly when every message does.
 fn input_impls(names: &Names<'_>) -> TokenStream {
@@ -75,10 +88,7 @@ fn input_impls(names: &Names<'_>) -> TokenStream {
             .iter()
             .any(|p| p.segments.last().is_some_and(|s| s.ident == name))
     };
-    if !["Debug", "Clone", "PartialEq", "Eq", "Hash"]
-        .into_iter()
-        .any(wanted)
-    {
+    if !INPUT_TRAITS.into_iter().any(wanted) {
         return TokenStream::new();
     }
     let input = &names.input;
@@ -162,6 +172,85 @@ fn input_impls(names: &Names<'_>) -> TokenStream {
                         })*
                         #phantom_arm
                     }
+                }
+            }
+        });
+    }
+    out.extend(serde_impls(names, &wanted));
+    out
+}
+
+/// serde's `Serialize` and `Deserialize` for the input enum: an externally tagged enum, one
+/// newtype variant per message, named after it. What a store needs to keep queued messages or
+/// an `ExactlyOnce` machine's kept replies (`Input<Replies>`).
+fn serde_impls(names: &Names<'_>, wanted: &dyn Fn(&str) -> bool) -> TokenStream {
+    let model = names.model;
+    let input = &names.input;
+    let args = input_args(names);
+    let bare: Vec<TokenStream> = model.generics.params.iter().map(strip_default).collect();
+    let names_list: Vec<_> = model.messages.iter().map(|m| &m.name).collect();
+    let names_str: Vec<String> = model.messages.iter().map(|m| m.name.to_string()).collect();
+    let enum_name = input.to_string();
+    let phantom_arm =
+        has_phantom(names).then(|| quote!(Self::__Phantom(_, never) => match *never {},));
+    let mut out = TokenStream::new();
+    if wanted("Serialize") {
+        let bounds = carrier_bounds(model, &quote!(::lockstep::__private::serde::Serialize));
+        let indices = (0..model.messages.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX));
+        out.extend(quote! {
+            #[automatically_derived]
+            impl<#(#bare,)* __LockstepC: ::lockstep::Carrier> ::lockstep::__private::serde::Serialize for #input #args #bounds {
+                fn serialize<__LockstepS: ::lockstep::__private::serde::Serializer>(
+                    &self,
+                    serializer: __LockstepS,
+                ) -> ::lockstep::__private::Result<__LockstepS::Ok, __LockstepS::Error> {
+                    match self {
+                        #(Self::#names_list(item) => serializer.serialize_newtype_variant(#enum_name, #indices, #names_str, item),)*
+                        #phantom_arm
+                    }
+                }
+            }
+        });
+    }
+    if wanted("Deserialize") {
+        let bounds = carrier_bounds(
+            model,
+            &quote!(::lockstep::__private::serde::Deserialize<'__lockstep_de>),
+        );
+        let indices = 0..model.messages.len();
+        // No message: no arm reads anything (a lone catch-all arm would be a needless `match`).
+        let body = if model.messages.is_empty() {
+            quote! {
+                let _ = variant;
+                ::lockstep::__private::Err(::lockstep::__private::no_variant(index))
+            }
+        } else {
+            quote! {
+                match index {
+                    #(#indices => variant.newtype_variant().map(Self::#names_list),)*
+                    other => ::lockstep::__private::Err(::lockstep::__private::no_variant(other)),
+                }
+            }
+        };
+        out.extend(quote! {
+            #[automatically_derived]
+            impl<'__lockstep_de, #(#bare,)* __LockstepC: ::lockstep::Carrier> ::lockstep::__private::ReadVariant<'__lockstep_de> for #input #args #bounds {
+                const NAME: &'static str = #enum_name;
+                const VARIANTS: &'static [&'static str] = &[#(#names_str),*];
+
+                fn read<__LockstepV: ::lockstep::__private::serde::de::VariantAccess<'__lockstep_de>>(
+                    index: usize,
+                    variant: __LockstepV,
+                ) -> ::lockstep::__private::Result<Self, __LockstepV::Error> {
+                    #body
+                }
+            }
+            #[automatically_derived]
+            impl<'__lockstep_de, #(#bare,)* __LockstepC: ::lockstep::Carrier> ::lockstep::__private::serde::Deserialize<'__lockstep_de> for #input #args #bounds {
+                fn deserialize<__LockstepD: ::lockstep::__private::serde::Deserializer<'__lockstep_de>>(
+                    deserializer: __LockstepD,
+                ) -> ::lockstep::__private::Result<Self, __LockstepD::Error> {
+                    ::lockstep::__private::deserialize_input(deserializer)
                 }
             }
         });
