@@ -548,8 +548,10 @@ proptest! {
 
 #[cfg(feature = "actor")]
 mod actor {
-    use lockstep::actor::{AskError, Spawn};
-    use lockstep::{Envelope, ExactlyOnce, Reason, Sequencer};
+    use std::sync::{Arc, Mutex};
+
+    use lockstep::actor::{AskError, DeadReason, Spawn};
+    use lockstep::{Accepts, Bare, Envelope, ExactlyOnce, Reason, Sequencer};
 
     use super::{ALICE, Account, Add, BOB, Books, Note};
 
@@ -592,6 +594,59 @@ mod actor {
         drop(account);
         let done = join.await.unwrap();
         assert_eq!(done.context.log, [1, 2, 3, 10]);
+    }
+
+    #[tokio::test]
+    async fn a_told_envelope_refused_is_a_dead_letter_with_its_reason() {
+        let letters = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&letters);
+        let (account, join) = ExactlyOnce::new(Account::Open)
+            .gaps(lockstep::Gaps::Reject)
+            .window(1)
+            .actor(Books::default())
+            .dead_letters(move |letter| {
+                let envelope =
+                    <ExactlyOnce<Account> as Accepts<Envelope<Note>>>::take::<Bare>(letter.input)
+                        .ok();
+                kept.lock().unwrap().push((letter.reason, envelope));
+            })
+            .spawn();
+        account
+            .tell(Envelope::new(ALICE, 1, Note(1)))
+            .await
+            .unwrap();
+        account
+            .tell(Envelope::new(ALICE, 0, Note(0)))
+            .await
+            .unwrap();
+        account
+            .tell(Envelope::new(ALICE, 1, Note(1)))
+            .await
+            .unwrap();
+        account
+            .tell(Envelope::new(ALICE, 2, Note(2)))
+            .await
+            .unwrap();
+        account
+            .tell(Envelope::new(ALICE, 0, Note(0)))
+            .await
+            .unwrap();
+        drop(account);
+        let done = join.await.unwrap();
+        assert_eq!(done.context.log, [0, 1, 2]);
+        assert_eq!(
+            *letters.lock().unwrap(),
+            [
+                (
+                    DeadReason::Refused(Reason::Gap { expected: 0 }),
+                    Some(Envelope::new(ALICE, 1, Note(1)))
+                ),
+                (
+                    DeadReason::Refused(Reason::DuplicateTooOld { expected: 3 }),
+                    Some(Envelope::new(ALICE, 0, Note(0)))
+                ),
+            ]
+        );
     }
 
     #[tokio::test]
