@@ -256,6 +256,10 @@ fn a_rejected_number_is_used_up_and_its_duplicate_rejected_again() {
         .send(&mut books, Envelope::new(ALICE, 1, Add(9)))
         .unwrap_err();
     assert_eq!(rejected.reason, Reason::NotAccepted);
+    assert_eq!(
+        rejected.to_string(),
+        "Account in state `Closed` does not accept `Add`; `Closed` accepts `Reopen`"
+    );
     assert_eq!(driver.machine().map(|m| m.expected(ALICE)), Some(2));
     driver
         .send(&mut books, Envelope::new(ALICE, 2, Reopen))

@@ -199,7 +199,12 @@ impl<M> Rejected<M> {
 }
 
 fn type_name_tail<M>() -> &'static str {
+    // An envelope is named by the message it carries: "does not accept `Pay`", not `Envelope`.
     let full = core::any::type_name::<M>();
+    let full = full
+        .strip_prefix("lockstep::exactly_once::Envelope<")
+        .and_then(|inner| inner.strip_suffix('>'))
+        .unwrap_or(full);
     let head = full.split('<').next().unwrap_or(full);
     head.rsplit("::").next().unwrap_or(head)
 }
