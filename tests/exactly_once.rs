@@ -718,6 +718,18 @@ fn enveloped_payments_are_charged_once_in_order_under_reordering() {
 }
 
 #[test]
+fn waiting_envelopes_replayed_interleaved_with_deliveries_still_apply_in_order() {
+    // Deferred envelopes retried as events of their own, between other deliveries (a runtime
+    // that puts them back at the end of its mailbox): the properties hold all the same.
+    for network in [Network::Unordered, Network::Duplicating] {
+        let report = payments::enveloped(network, Gaps::Wait)
+            .replay(lockstep::check::Replay::Interleaved)
+            .run();
+        assert_clean(&report);
+    }
+}
+
+#[test]
 fn rejecting_gaps_keeps_payments_once_and_in_order() {
     for network in [Network::Unordered, Network::Duplicating] {
         let report = payments::enveloped(network, Gaps::Reject).run();
