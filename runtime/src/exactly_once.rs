@@ -443,8 +443,9 @@ where
             }
         };
         let kept = <Mc as Accepts<M>>::input::<Replies>(reply);
-        // `take(input(reply))` is `Ok(reply)` for every derived machine; only a hand-written
-        // `Accepts` impl that breaks that law gets past this, with its reply lost.
+        // `take(input(reply))` is `Ok(reply)` for every derived machine. Only a hand-written
+        // `Accepts` impl that breaks that law panics here, inside the dispatch, where the actor
+        // and the checker catch it as they catch a handler's panic: its reply is already lost.
         let Ok(reply) = <Mc as Accepts<M>>::take::<Replies>(kept.clone()) else {
             unreachable!(
                 "`{}::take` does not give back what its `input` wrapped",
