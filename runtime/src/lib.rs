@@ -55,6 +55,7 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+mod hierarchy;
 mod machine;
 mod message;
 mod outcome;
@@ -79,12 +80,13 @@ pub use machine::{
     AcceptedBy, Accepts, Bare, Carrier, Cell, CellKind, Cells, Machine, MessageId, StateId,
     StateInfo, Targets, Visit,
 };
+pub use hierarchy::{MAX_DEPTH, MachineInfo, StatePath};
 pub use message::{Message, Reply, Tell, Timeout, WithReply};
 pub use outcome::{Outcome, Reason, Rejected};
 pub use typestate::{HandledBy, Transition, TypedState};
 
 #[cfg(feature = "alloc")]
-pub use describe::table;
+pub use describe::{mermaid, table};
 #[cfg(feature = "alloc")]
 pub use driver::{DEFAULT_DEFER_CAPACITY, Driver, Posted};
 
