@@ -102,16 +102,14 @@ fn diagram(machine: &MachineInfo, depth: usize, out: &mut String) {
     let _ = writeln!(out, "{indent}[*] --> {}", name(machine.initial));
     // One edge per (from, to), its labels in declaration order, as the derive draws them.
     let mut edges: alloc::vec::Vec<(crate::StateId, crate::StateId, String)> = alloc::vec![];
-    let mut label = |from, to, text: &str| match edges
-        .iter_mut()
-        .find(|(f, t, _)| *f == from && *t == to)
-    {
-        Some((_, _, labels)) => {
-            labels.push_str(", ");
-            labels.push_str(text);
-        }
-        None => edges.push((from, to, String::from(text))),
-    };
+    let mut label =
+        |from, to, text: &str| match edges.iter_mut().find(|(f, t, _)| *f == from && *t == to) {
+            Some((_, _, labels)) => {
+                labels.push_str(", ");
+                labels.push_str(text);
+            }
+            None => edges.push((from, to, String::from(text))),
+        };
     for cell in machine.cells() {
         let message = machine.messages[cell.message.index()];
         match cell.kind {

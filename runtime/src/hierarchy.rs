@@ -136,11 +136,15 @@ impl StatePath {
         let path = *self;
         let depth = path.depth();
         (0..depth).rev().flat_map(move |level| {
-            path.levels[level].accepted.iter().copied().filter(move |name| {
-                !path.levels[level + 1..depth]
-                    .iter()
-                    .any(|inner| inner.accepted.contains(name))
-            })
+            path.levels[level]
+                .accepted
+                .iter()
+                .copied()
+                .filter(move |name| {
+                    !path.levels[level + 1..depth]
+                        .iter()
+                        .any(|inner| inner.accepted.contains(name))
+                })
         })
     }
 }

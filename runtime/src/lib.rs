@@ -76,11 +76,11 @@ pub mod actor;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use hierarchy::{MAX_DEPTH, MachineInfo, StatePath};
 pub use machine::{
     AcceptedBy, Accepts, Bare, Carrier, Cell, CellKind, Cells, Machine, MessageId, StateId,
     StateInfo, Targets, Visit,
 };
-pub use hierarchy::{MAX_DEPTH, MachineInfo, StatePath};
 pub use message::{Message, Reply, Tell, Timeout, WithReply};
 pub use outcome::{Outcome, Reason, Rejected};
 pub use typestate::{HandledBy, Transition, TypedState};

@@ -224,10 +224,20 @@ pub trait Machine: Sized {
     /// Runs the `#[timeout(..)]` cell of the level the [`Timeout`] was armed for; a machine with no
     /// timeout at any level rejects it.
     #[doc(hidden)]
-    fn dispatch_timeout(self, context: &mut Self::Context, timeout: Timeout) -> (Self, Outcome<Timeout>) {
+    fn dispatch_timeout(
+        self,
+        context: &mut Self::Context,
+        timeout: Timeout,
+    ) -> (Self, Outcome<Timeout>) {
         let _ = context;
         let state = self.state();
-        (self, Outcome::Rejected { state, message: timeout })
+        (
+            self,
+            Outcome::Rejected {
+                state,
+                message: timeout,
+            },
+        )
     }
 
     /// Wraps the [`Timeout`] message as an input; `None` for a machine that declares no timeout.

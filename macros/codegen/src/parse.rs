@@ -463,7 +463,10 @@ fn substates(attr: &Attribute, state: &mut StateSpec, errors: &mut Errors) {
         .unwrap_or_else(|| Ident::new("substates", attr.path().span()));
     let name = &state.ident;
     if state.substates.is_some() {
-        errors.spanned(attr, "`#[substates(..)]` is written twice on this state: merge the lists");
+        errors.spanned(
+            attr,
+            "`#[substates(..)]` is written twice on this state: merge the lists",
+        );
         return;
     }
     if state.data.is_none() {

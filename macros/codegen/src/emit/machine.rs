@@ -296,7 +296,10 @@ fn lifecycle(names: &Names<'_>) -> TokenStream {
     let model = names.model;
     let mut out = String::new();
     let any = |state: &crate::model::State| if state.data.is_some() { "(..)" } else { "" };
-    let has_timeout_message = model.messages.iter().any(crate::model::MessageRef::is_timeout);
+    let has_timeout_message = model
+        .messages
+        .iter()
+        .any(crate::model::MessageRef::is_timeout);
     if has_timeout_message {
         let input = &names.input;
         let _ = write!(

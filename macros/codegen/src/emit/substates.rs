@@ -21,11 +21,14 @@ pub(super) fn emit(names: &Names<'_>) -> TokenStream {
             continue;
         };
         let inner_span = syn::spanned::Spanned::span(inner);
-        checks.extend(quote_spanned!(inner_span=> ::lockstep::__private::substates::<#machine, #inner>();));
+        checks.extend(
+            quote_spanned!(inner_span=> ::lockstep::__private::substates::<#machine, #inner>();),
+        );
         let mut listed = Vec::new();
         for &(message, span) in &list.messages {
             let ty = &model.messages[message].ty;
-            checks.extend(quote_spanned!(span=> ::lockstep::__private::forwarded::<#inner, #ty>();));
+            checks
+                .extend(quote_spanned!(span=> ::lockstep::__private::forwarded::<#inner, #ty>();));
             listed.push(model.messages[message].text.clone());
         }
         let inner_name = state

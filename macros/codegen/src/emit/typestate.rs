@@ -138,13 +138,12 @@ fn move_body(names: &Names<'_>, cell: &Cell, targets: &[usize]) -> (TokenStream,
             let enter = hook(names, *target, "enter", &quote!(data));
             let body = if model.states[*target].data.is_some() {
                 let value = names.state_value(*target, &quote!(data));
-                let data = if model.states[*target].enter
-                    || model.states[*target].substates.is_some()
-                {
-                    quote!(mut data)
-                } else {
-                    quote!(data)
-                };
+                let data =
+                    if model.states[*target].enter || model.states[*target].substates.is_some() {
+                        quote!(mut data)
+                    } else {
+                        quote!(data)
+                    };
                 quote! {
                     let #pattern = self;
                     let (#data, reply) = <#message as ::lockstep::Message>::split_reply(#invoke);
