@@ -555,6 +555,67 @@ mod races {
         assert!(report.complete);
     }
 
+    fn steps(report: &lockstep::check::Report) -> Vec<String> {
+        let violation = report.violation().expect("a violation");
+        violation
+            .trace
+            .steps
+            .iter()
+            .map(|s| format!("{} {}: {} → {}", s.client, s.message, s.from, s.to))
+            .collect()
+    }
+
+    /// Each level's timer is an event of its own: the flow's fires into Paused, at level 2.
+    #[test]
+    fn a_substate_timeout_fires_at_its_own_level() {
+        let report = Explorer::new(
+            Session::Active(Phase::Streaming(super::Flow::Running(0))),
+            Log::default(),
+        )
+        .client("c", |c| c.tell(Pause))
+        .always("the clock never resumes the flow", |_, log| {
+            !log.events.iter().any(|e| e == "pause timeout")
+        })
+        .run();
+        assert_eq!(
+            steps(&report),
+            [
+                "c Pause: Active/Streaming/Running → Active/Streaming/Paused",
+                "clock Timeout: Active/Streaming/Paused → Active/Streaming/Running"
+            ]
+        );
+    }
+
+    /// The session's timer is armed from the start and keeps running while the flow moves: it
+    /// can still fire after the flow paused and came back (a move inside re-arms only the levels
+    /// inside).
+    #[test]
+    fn a_superstate_timeout_survives_moves_inside_it() {
+        let report = Explorer::new(
+            Session::Active(Phase::Streaming(super::Flow::Running(0))),
+            Log::default(),
+        )
+        .client("c", |c| c.tell(Pause).tell(Resume))
+        .always(
+            "the session never times out once the flow resumed",
+            |_, log| {
+                let paused = log.events.iter().position(|e| e == "enter Paused");
+                let resumed = log.events.iter().rposition(|e| e == "enter Running");
+                !(paused < resumed
+                    && paused.is_some()
+                    && log.events.last().is_some_and(|e| e == "session timeout"))
+            },
+        )
+        .run();
+        let steps = steps(&report);
+        assert_eq!(steps.len(), 3, "{steps:?}");
+        assert_eq!(
+            steps[0],
+            "c Pause: Active/Streaming/Running → Active/Streaming/Paused"
+        );
+        assert_eq!(steps[2], "clock Timeout: Active/Streaming/Running → Idle");
+    }
+
     // The same phase without `#[defer(Chunk)]` on its handshake.
     #[derive(Message, Debug, Clone, PartialEq)]
     pub struct Never;

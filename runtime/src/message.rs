@@ -74,10 +74,6 @@ pub struct Timeout {
 }
 
 impl Timeout {
-    pub(crate) const fn elapsed() -> Self {
-        Timeout { level: 0 }
-    }
-
     /// The timeout of the state at `level` of the state path.
     pub(crate) fn at_level(level: usize) -> Self {
         Timeout {

@@ -768,9 +768,9 @@ where
             Event::Replay => world
                 .replay
                 .and_then(|cursor| world.deferred().get(cursor as usize)),
-            Event::Elapse => None,
+            Event::Elapse { .. } => None,
         };
-        let nobody = if matches!(event, Event::Elapse) {
+        let nobody = if matches!(event, Event::Elapse { .. }) {
             (String::from("clock"), String::from("Timeout"))
         } else {
             (String::new(), String::new())
