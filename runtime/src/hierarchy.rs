@@ -229,27 +229,26 @@ impl PartialEq<StatePath> for &str {
 /// substate has no cell for it, for the superstate's own cell to decide.
 #[doc(hidden)]
 #[inline]
-pub fn forward<O, I, M>(
+pub fn forward<I, M>(
     inner: I,
-    context: &mut O::Context,
+    context: &mut I::Context,
     message: M,
     at: u16,
 ) -> (I, Result<Outcome<M>, M>)
 where
-    O: Machine,
-    I: Accepts<M> + SubstatesOf<O>,
-    M: Message,
+    I: Machine,
+    M: ForwardedTo<I>,
 {
-    let (inner, outcome) = inner.dispatch(context, message);
+    let (inner, outcome) = M::dispatch_in(inner, context, message);
     (inner, lift(outcome, at))
 }
 
 /// A level's timeout reaches the substate machine one level down (see [`forward`]).
 #[doc(hidden)]
 #[inline]
-pub fn forward_timeout<O: Machine, I: SubstatesOf<O>>(
+pub fn forward_timeout<I: Machine>(
     inner: I,
-    context: &mut O::Context,
+    context: &mut I::Context,
     timeout: crate::Timeout,
     at: u16,
 ) -> (I, Result<Outcome<crate::Timeout>, crate::Timeout>) {
@@ -295,20 +294,26 @@ impl<Outer: Machine, Inner: Machine<Context = Outer::Context>> SubstatesOf<Outer
     label = "`{I}` has no cell for `{Self}`",
     note = "remove `{Self}` from `#[substates(..)]`, or give a state of `{I}` a cell for it"
 )]
-pub trait ForwardedTo<I: Machine>: Message {}
+pub trait ForwardedTo<I: Machine>: Message {
+    /// `I`'s dispatch of this message.
+    fn dispatch_in(inner: I, context: &mut I::Context, message: Self) -> (I, Outcome<Self>);
+}
 
 #[diagnostic::do_not_recommend]
-impl<I: Accepts<M>, M: Message> ForwardedTo<I> for M {}
+impl<I: Accepts<M>, M: Message> ForwardedTo<I> for M {
+    #[inline]
+    fn dispatch_in(inner: I, context: &mut I::Context, message: M) -> (I, Outcome<M>) {
+        inner.dispatch(context, message)
+    }
+}
 
-/// Checks the spelling of a `#[substates(..)]` list: `ForwardedTo` and `SubstatesOf` bounds.
+/// The superstate's context, as its substate machine's: the one place the generated code asks
+/// for `SubstatesOf`, so a substate machine with another context is one error, not one per call.
 #[doc(hidden)]
 #[inline]
-pub const fn substates<Outer: Machine, I: SubstatesOf<Outer>>() {}
-
-/// See [`substates`]: one call per listed message.
-#[doc(hidden)]
-#[inline]
-pub const fn forwarded<I: Machine, M: ForwardedTo<I>>() {}
+pub fn ctx<Outer: Machine, I: SubstatesOf<Outer>>(context: &mut Outer::Context) -> &mut I::Context {
+    context
+}
 
 /// Fails the build (in constant evaluation) when the substate machine accepts a message its
 /// superstate's `#[substates(..)]` does not list: a derive cannot read the inner enum's spec, so

@@ -34,9 +34,7 @@ pub const fn moved<M: crate::Message>(from: u16, to: u16, reply: M::Reply) -> cr
     }
 }
 
-pub use crate::hierarchy::{
-    ForwardedTo, SubstatesOf, all_listed, forward, forward_timeout, forwarded, substates,
-};
+pub use crate::hierarchy::{ForwardedTo, SubstatesOf, all_listed, ctx, forward, forward_timeout};
 
 /// The timeout for the substate machine one level down, or `None` (with the timeout handed back)
 /// when it is this level's own.

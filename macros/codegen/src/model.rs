@@ -214,7 +214,8 @@ impl Model {
                 if self.messages[message].is_timeout() {
                     errors.spanned(
                         ty,
-                        "a superstate forwards its substates' timeouts by itself: remove                          `Timeout` from the list",
+                        "a superstate forwards its substates' timeouts by itself: remove \
+                         `Timeout` from the list",
                     );
                     continue;
                 }

@@ -473,7 +473,8 @@ fn substates(attr: &Attribute, state: &mut StateSpec, errors: &mut Errors) {
         errors.spanned(
             attr,
             format!(
-                "`#[substates(..)]` goes on a state whose data is the substate machine, a                  `#[derive(Machine)]` enum: `{name}(Inner)`"
+                "`#[substates(..)]` goes on a state whose data is the substate machine, a \
+                 `#[derive(Machine)]` enum: `{name}(Inner)`"
             ),
         );
         state.incomplete = true;
@@ -485,7 +486,8 @@ fn substates(attr: &Attribute, state: &mut StateSpec, errors: &mut Errors) {
         }),
         _ => Err(syn::Error::new_spanned(
             attr,
-            "`#[substates(..)]` lists the substate machine's messages the superstate forwards:              `#[substates(Hello, Bye)]`",
+            "`#[substates(..)]` lists the substate machine's messages the superstate forwards: \
+             `#[substates(Hello, Bye)]`",
         )),
     };
     let list = match parsed {
@@ -504,7 +506,10 @@ fn substates(attr: &Attribute, state: &mut StateSpec, errors: &mut Errors) {
             errors.spanned(
                 &ty,
                 format!(
-                    "lockstep keeps a superstate's history in data, not with an option: the                      handler that moves into `{name}` returns the substate machine, so return the                      one you kept (e.g. in the data of the state you left `{name}` for) to resume                      where it was, or a new one to start afresh"
+                    "lockstep keeps a superstate's history in data, not with an option: the \
+                     handler that moves into `{name}` returns the substate machine, so return the \
+                     one you kept (e.g. in the data of the state you left `{name}` for) to resume \
+                     where it was, or a new one to start afresh"
                 ),
             );
             continue;
@@ -514,7 +519,8 @@ fn substates(attr: &Attribute, state: &mut StateSpec, errors: &mut Errors) {
     if messages.is_empty() && !history {
         errors.spanned(
             attr,
-            "`#[substates(..)]` lists at least one message of the substate machine:              `#[substates(Hello, Bye)]`",
+            "`#[substates(..)]` lists at least one message of the substate machine: \
+             `#[substates(Hello, Bye)]`",
         );
     }
     state.substates = Some(SubstatesSpec { keyword, messages });

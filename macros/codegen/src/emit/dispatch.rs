@@ -42,7 +42,7 @@ fn accepts(names: &Names<'_>, handlers: &str, message: usize) -> TokenStream {
     let is_timeout = model.messages[message].is_timeout();
     for (s, state) in model.states.iter().enumerate() {
         if model.forwards(s, message) || (is_timeout && state.substates.is_some()) {
-            forward_arm(names, handlers, s, message, &mut text);
+            spanned.extend(forward_arm(names, handlers, s, message));
             arms += 1;
         }
     }
@@ -106,42 +106,74 @@ pub(super) fn input_args(names: &Names<'_>) -> TokenStream {
     quote!(<#(#params,)* __LockstepC>)
 }
 
-/// Appends the arm of a superstate `s` for a message it forwards: the substate machine decides
-/// first; if it rejects, the superstate's own cell (if any) decides. A timeout goes down only when
-/// it was armed for a level inside; the superstate's own timeout is its own cell's.
-fn forward_arm(names: &Names<'_>, handlers: &str, s: usize, message: usize, out: &mut String) {
+/// The arm of a superstate `s` for a message it forwards: the substate machine decides first; if
+/// it rejects, the superstate's own cell (if any) decides. A timeout goes down only when it was
+/// armed for a level inside; the superstate's own timeout is its own cell's. Built as tokens (a
+/// machine has few of them): the forwarding call is spanned on the message in the user's
+/// `#[substates(..)]`, so a message the substate machine does not accept is reported there.
+fn forward_arm(names: &Names<'_>, handlers: &str, s: usize, message: usize) -> TokenStream {
     let model = names.model;
     let state = &model.states[s];
-    let variant = &state.name;
-    let inner = state.data_text.as_deref().unwrap_or("()");
-    let ty = &model.messages[message].ty_text;
-    let mut fallback = String::from("__lockstep::reject(Self::");
-    let _ = write!(fallback, "{variant}(state), message)");
-    if let Some(cell) = model.cell(s, message) {
-        let mut own = String::new();
-        match &cell.action {
-            Action::Discard => {
-                let _ = write!(
-                    own,
-                    "Self::{variant}(state) => (Self::{variant}(state), __lockstep::discard::<{ty}>({s}, message)),"
-                );
+    let variant = &state.ident;
+    let inner = state
+        .data
+        .as_ref()
+        .map_or_else(|| quote!(()), |ty| quote!(#ty));
+    let ty = &model.messages[message].ty;
+    let ty_text = &model.messages[message].ty_text;
+    let at = u16_lit(s);
+    let fallback = match model.cell(s, message) {
+        Some(cell) => {
+            let mut own = String::new();
+            match &cell.action {
+                Action::Discard => {
+                    let _ = write!(
+                        own,
+                        "Self::{}(state) => (Self::{}(state), __lockstep::discard::<{ty_text}>({s}, message)),",
+                        state.name, state.name
+                    );
+                }
+                _ => arm(names, handlers, cell, &mut own),
             }
-            _ => arm(names, handlers, cell, &mut own),
+            let own = super::lex(&own);
+            quote!({
+                #[allow(unreachable_patterns)]
+                match Self::#variant(state) {
+                    #own
+                    state => __lockstep::reject(state, message),
+                }
+            })
         }
-        fallback = format!(
-            "{{ #[allow(unreachable_patterns)] match Self::{variant}(state) {{ {own} state => __lockstep::reject(state, message), }} }}"
-        );
-    }
+        None => quote!(__lockstep::reject(Self::#variant(state), message)),
+    };
     if model.messages[message].is_timeout() {
-        let _ = write!(
-            out,
-            "Self::{variant}(state) => match __lockstep::deeper(message) {{              __lockstep::Ok(message) => {{ let (state, outcome) = __lockstep::forward_timeout::<Self, {inner}>(state, context, message, {s});              match outcome {{ __lockstep::Ok(outcome) => (Self::{variant}(state), outcome),              __lockstep::Err(message) => __lockstep::reject(Self::{variant}(state), message) }} }}              __lockstep::Err(message) => {fallback} }},"
-        );
-    } else {
-        let _ = write!(
-            out,
-            "Self::{variant}(state) => {{ let (state, outcome) = __lockstep::forward::<Self, {inner}, {ty}>(state, context, message, {s});              match outcome {{ __lockstep::Ok(outcome) => (Self::{variant}(state), outcome),              __lockstep::Err(message) => {fallback} }} }}"
-        );
+        return quote! {
+            Self::#variant(state) => match __lockstep::deeper(message) {
+                __lockstep::Ok(message) => {
+                    let (state, outcome) = __lockstep::forward_timeout::<#inner>(state, __lockstep::ctx::<Self, #inner>(context), message, #at);
+                    match outcome {
+                        __lockstep::Ok(outcome) => (Self::#variant(state), outcome),
+                        __lockstep::Err(message) => __lockstep::reject(Self::#variant(state), message),
+                    }
+                }
+                __lockstep::Err(message) => #fallback,
+            },
+        };
+    }
+    let span = state
+        .substates
+        .as_ref()
+        .and_then(|list| list.messages.iter().find(|&&(m, _)| m == message))
+        .map_or_else(proc_macro2::Span::call_site, |&(_, span)| span);
+    let forward = quote_spanned!(span=> __lockstep::forward::<#inner, #ty>);
+    quote! {
+        Self::#variant(state) => {
+            let (state, outcome) = #forward(state, __lockstep::ctx::<Self, #inner>(context), message, #at);
+            match outcome {
+                __lockstep::Ok(outcome) => (Self::#variant(state), outcome),
+                __lockstep::Err(message) => #fallback,
+            }
+        }
     }
 }
 
@@ -327,10 +359,12 @@ pub(super) fn hook_call(
     } else {
         String::new()
     };
+    let inner = state.data_text.as_deref().unwrap_or("()");
+    let context = format!("::lockstep::__private::ctx::<Self, {inner}>(context)");
     match (nested, when) {
         (false, _) => own,
-        (true, "enter") => format!("{own}::lockstep::Machine::start(&mut {data}, context); "),
-        (true, _) => format!("::lockstep::Machine::leave(&mut {data}, context); {own}"),
+        (true, "enter") => format!("{own}::lockstep::Machine::start(&mut {data}, {context}); "),
+        (true, _) => format!("::lockstep::Machine::leave(&mut {data}, {context}); {own}"),
     }
 }
 

@@ -1,6 +1,8 @@
-//! The checks of each `#[substates(..)]` list against the substate machine it names, which the
-//! derive cannot read: the machine shares the superstate's context, accepts every listed message
-//! (spanned on that message), and every message it accepts is listed (spanned on the attribute).
+//! The check that each `#[substates(..)]` list names every message of the substate machine, which
+//! the derive cannot read (spanned on the attribute). The other direction — the substate machine
+//! accepts every listed message — is the bound of the forwarding call in the dispatch, spanned on
+//! that message; that it shares the superstate's context is the bound of `__private::ctx`,
+//! spanned on the data type.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -14,23 +16,15 @@ pub(super) fn emit(names: &Names<'_>) -> TokenStream {
     if !model.nested || !model.generics.params.is_empty() {
         return TokenStream::new();
     }
-    let machine = &names.machine_ty;
     let mut checks = TokenStream::new();
     for state in &model.states {
         let (Some(list), Some(inner)) = (&state.substates, &state.data) else {
             continue;
         };
-        let inner_span = syn::spanned::Spanned::span(inner);
-        checks.extend(
-            quote_spanned!(inner_span=> ::lockstep::__private::substates::<#machine, #inner>();),
-        );
-        let mut listed = Vec::new();
-        for &(message, span) in &list.messages {
-            let ty = &model.messages[message].ty;
-            checks
-                .extend(quote_spanned!(span=> ::lockstep::__private::forwarded::<#inner, #ty>();));
-            listed.push(model.messages[message].text.clone());
-        }
+        let listed = list
+            .messages
+            .iter()
+            .map(|&(message, _)| model.messages[message].text.clone());
         let inner_name = state
             .data_text
             .as_deref()

@@ -213,10 +213,13 @@ fn hook(names: &Names<'_>, index: usize, when: &str, data: &TokenStream) -> Toke
         TokenStream::new()
     };
     // A superstate is entered outermost first and left innermost first (as in the dispatch).
+    let machine = &names.machine_ty;
+    let inner = &state.data;
+    let context = quote!(::lockstep::__private::ctx::<#machine, #inner>(context));
     match (state.substates.is_some(), when) {
         (false, _) => own,
-        (true, "enter") => quote!(#own ::lockstep::Machine::start(&mut #data, context);),
-        (true, _) => quote!(::lockstep::Machine::leave(&mut #data, context); #own),
+        (true, "enter") => quote!(#own ::lockstep::Machine::start(&mut #data, #context);),
+        (true, _) => quote!(::lockstep::Machine::leave(&mut #data, #context); #own),
     }
 }
 
