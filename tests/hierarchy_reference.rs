@@ -145,7 +145,7 @@ impl Reference {
                     Some(State::Active(Phase::Draining)),
                 )
             }
-            (Op::Chunk(n), state) => return self.chunk(n, state),
+            (Op::Chunk(n), state) => return self.chunk(n, &state),
             (Op::Pause, State::Active(Phase::Streaming(Flow::Running(n)))) => {
                 self.note(&["exit Running", "enter Paused"]);
                 (
@@ -187,8 +187,8 @@ impl Reference {
     }
 
     /// A chunk: counted while running, kept while handshaking or paused, dropped while draining.
-    fn chunk(&mut self, n: u32, state: State) -> Seen {
-        match state {
+    fn chunk(&mut self, n: u32, state: &State) -> Seen {
+        match *state {
             State::Active(Phase::Streaming(Flow::Running(total))) => {
                 self.log.push(format!("chunk {n}"));
                 self.state = Some(State::Active(Phase::Streaming(Flow::Running(total + n))));
@@ -209,10 +209,9 @@ impl Reference {
         let waiting: Vec<u32> = self.deferred.drain(..).collect();
         for n in waiting {
             let state = self.state().clone();
-            match self.chunk(n, state) {
-                Seen::Refused(_) => self.dead += 1,
-                Seen::Posted(Posted::Deferred) => {} // back in the queue, in order
-                _ => {}
+            // Deferred again, it is back in the queue, in order.
+            if let Seen::Refused(_) = self.chunk(n, &state) {
+                self.dead += 1;
             }
         }
     }

@@ -112,6 +112,7 @@ impl StatePath {
     }
 
     /// The states from the outermost in.
+    #[must_use]
     pub fn levels(&self) -> impl DoubleEndedIterator<Item = &'static StateInfo> + use<> {
         let levels = self.levels;
         levels.into_iter().take(usize::from(self.len))

@@ -122,29 +122,28 @@ fn forward_arm(names: &Names<'_>, handlers: &str, s: usize, message: usize) -> T
     let ty = &model.messages[message].ty;
     let ty_text = &model.messages[message].ty_text;
     let at = u16_lit(s);
-    let fallback = match model.cell(s, message) {
-        Some(cell) => {
-            let mut own = String::new();
-            match &cell.action {
-                Action::Discard => {
-                    let _ = write!(
-                        own,
-                        "Self::{}(state) => (Self::{}(state), __lockstep::discard::<{ty_text}>({s}, message)),",
-                        state.name, state.name
-                    );
-                }
-                _ => arm(names, handlers, cell, &mut own),
+    let fallback = if let Some(cell) = model.cell(s, message) {
+        let mut own = String::new();
+        match &cell.action {
+            Action::Discard => {
+                let _ = write!(
+                    own,
+                    "Self::{}(state) => (Self::{}(state), __lockstep::discard::<{ty_text}>({s}, message)),",
+                    state.name, state.name
+                );
             }
-            let own = super::lex(&own);
-            quote!({
-                #[allow(unreachable_patterns)]
-                match Self::#variant(state) {
-                    #own
-                    state => __lockstep::reject(state, message),
-                }
-            })
+            _ => arm(names, handlers, cell, &mut own),
         }
-        None => quote!(__lockstep::reject(Self::#variant(state), message)),
+        let own = super::lex(&own);
+        quote!({
+            #[allow(unreachable_patterns)]
+            match Self::#variant(state) {
+                #own
+                state => __lockstep::reject(state, message),
+            }
+        })
+    } else {
+        quote!(__lockstep::reject(Self::#variant(state), message))
     };
     if model.messages[message].is_timeout() {
         return quote! {
