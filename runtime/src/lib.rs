@@ -129,3 +129,6 @@ mod book_design_notes {}
 #[cfg(doctest)]
 #[doc = include_str!("../../book/src/finding-races.md")]
 mod book_finding_races {}
+#[cfg(doctest)]
+#[doc = include_str!("../../book/src/hierarchy.md")]
+mod book_hierarchy {}
