@@ -24,14 +24,8 @@ fn shared(derive: bool) -> String {
     out
 }
 
-/// Crate (a): three derived machines.
-pub fn lockstep_lib() -> String {
-    let mut out = String::from(
-        "//! Three nested machines.\n#![allow(missing_docs)]\n\nuse lockstep::{Machine, Message};\n\n",
-    );
-    out.push_str(&shared(true));
-    out.push_str(
-        r#"
+/// The three machines of crate (a), with their handlers.
+const LOCKSTEP_MACHINES: &str = r"
 #[derive(Machine)]
 #[machine(context = Ctx)]
 pub enum Outer {
@@ -91,17 +85,20 @@ impl InnerHandlers for Ctx {
 pub fn path(machine: &Outer) -> String {
     machine.state_path().to_string()
 }
-"#,
+";
+
+/// Crate (a): three derived machines.
+pub fn lockstep_lib() -> String {
+    let mut out = String::from(
+        "//! Three nested machines.\n#![allow(missing_docs)]\n\nuse lockstep::{Machine, Message};\n\n",
     );
+    out.push_str(&shared(true));
+    out.push_str(LOCKSTEP_MACHINES);
     out
 }
 
-/// Crate (b): the same machine, one hand-written `dispatch` per level.
-pub fn hand_lib() -> String {
-    let mut out = String::from("//! Three nested state enums, dispatched by hand.\n#![allow(missing_docs)]\n\n");
-    out.push_str(&shared(false));
-    out.push_str(
-        r#"
+/// The three state enums of crate (b), with one `dispatch` per level.
+const HAND_MACHINES: &str = r#"
 pub enum Msg {
     Go(Go),
     Stop(Stop),
@@ -222,8 +219,15 @@ pub fn path(machine: &Outer) -> String {
         Outer::Active(Mid::Work(Inner::Right(_))) => String::from("Active/Work/Right"),
     }
 }
-"#,
+"#;
+
+/// Crate (b): the same machine, one hand-written `dispatch` per level.
+pub fn hand_lib() -> String {
+    let mut out = String::from(
+        "//! Three nested state enums, dispatched by hand.\n#![allow(missing_docs)]\n\n",
     );
+    out.push_str(&shared(false));
+    out.push_str(HAND_MACHINES);
     out
 }
 
