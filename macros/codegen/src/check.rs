@@ -513,6 +513,64 @@ mod tests {
     }
 
     #[test]
+    fn exhaustive_counts_a_forwarded_message_decided_by_the_substates() {
+        let errors = errors(quote!(
+            #[machine(exhaustive)]
+            enum Session {
+                #[initial]
+                #[on(Connect => Active)]
+                #[discard(Hello, Bye)]
+                Idle,
+                // `Hello` and `Bye` are the substate machine's to decide; `Connect` is not
+                // forwarded, so `Active` must decide it itself.
+                #[substates(Hello, Bye)]
+                #[on(Disconnect => Idle)]
+                Active(Phase),
+            }
+        ));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].ends_with("\n  - `Idle` × `Disconnect`\n  - `Active` × `Connect`"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn substates_mistakes_are_one_error_each() {
+        let errors = errors(quote!(
+            enum Session {
+                #[initial]
+                #[on(Connect => Active)]
+                #[substates(Hello)]
+                Idle,
+                #[substates(Hello, Hello, lockstep::Timeout, history)]
+                #[substates(Bye)]
+                Active(Phase),
+            }
+        ));
+        assert_eq!(errors.len(), 5, "{errors:?}");
+        assert!(errors[0].starts_with("`#[substates(..)]` goes on a state whose data"));
+        assert!(errors[1].starts_with("lockstep keeps a superstate's history in data"));
+        assert!(errors[2].starts_with("`#[substates(..)]` is written twice on this state"));
+        assert!(errors[3].starts_with("`Hello` is listed twice"));
+        assert!(errors[4].starts_with("a superstate forwards its substates' timeouts"));
+        // The model still knows `Active` as a superstate forwarding `Hello`, so the stubs match.
+        let (model, _) = build(quote!(
+            enum Session {
+                #[initial]
+                #[on(Connect => Active)]
+                Idle,
+                #[substates(Hello, Hello)]
+                Active(Phase),
+            }
+        ));
+        let model = model.expect("a model");
+        assert!(model.nested);
+        let hello = model.messages.iter().position(|m| m.text == "Hello");
+        assert!(model.forwards(1, hello.expect("Hello is a message")));
+    }
+
+    #[test]
     fn exhaustive_does_not_ask_for_timeouts_where_none_is_declared() {
         let errors = errors(quote!(
             #[machine(exhaustive)]
