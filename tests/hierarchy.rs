@@ -553,6 +553,16 @@ mod races {
             .run();
         report.assert_ok();
         assert!(report.complete);
+        // Coverage counts what the superstate forwards as its own cells, decided by the substates.
+        let coverage = &report.coverage;
+        assert!(coverage.hit("Active", "Hello"));
+        assert!(coverage.hit("Active", "Chunk"));
+        let missed: Vec<String> = coverage.missed().map(|c| c.to_string()).collect();
+        assert!(
+            missed.contains(&"Active × Pause (to the substates)".to_owned()),
+            "{missed:?}"
+        );
+        assert_eq!(coverage.rejections().count(), 0, "{coverage}");
     }
 
     fn steps(report: &lockstep::check::Report) -> Vec<String> {

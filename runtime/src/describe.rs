@@ -75,7 +75,9 @@ pub fn table<Mc: Machine>() -> String {
                 Some((CellKind::Stay, _)) => out.push_str(" stay |"),
                 Some((CellKind::Discard, _)) => out.push_str(" discard |"),
                 Some((CellKind::Defer, _)) => out.push_str(" defer |"),
-                Some((CellKind::Reject, _)) | None => out.push_str(" reject |"),
+                Some((CellKind::Reject | CellKind::Forward, _)) | None => {
+                    out.push_str(" reject |");
+                }
             }
         }
     }

@@ -45,6 +45,10 @@ pub enum CellKind {
     /// No cell declared: the message is rejected and handed back. [`Machine::cells`] lists declared
     /// cells only, so it never yields this kind.
     Reject,
+    /// A superstate's `#[substates(..)]` lists the message and the superstate declares no cell of
+    /// its own for it: the substate machine decides. Reported by the race checker's coverage;
+    /// [`Machine::cells`] never yields this kind.
+    Forward,
 }
 
 /// One declared cell of the matrix, from [`Machine::cells`].
