@@ -61,6 +61,16 @@ fn terminal(model: &Model, errors: &mut Errors) {
         if state.terminal.is_none() {
             continue;
         }
+        if let Some(list) = &state.substates {
+            errors.at(
+                list.keyword.span(),
+                format!(
+                    "`{}` is `#[terminal]`, so it forwards no message to substates: remove \
+                     `#[substates(..)]`, or remove `#[terminal]`",
+                    state.ident
+                ),
+            );
+        }
         if let Some(cell) = model.cells_of_state(index).next() {
             errors.at(
                 cell.keyword.span(),
@@ -568,6 +578,22 @@ mod tests {
         assert!(model.nested);
         let hello = model.messages.iter().position(|m| m.text == "Hello");
         assert!(model.forwards(1, hello.expect("Hello is a message")));
+    }
+
+    #[test]
+    fn a_terminal_state_has_no_substates() {
+        let errors = errors(quote!(
+            enum Session {
+                #[initial]
+                #[on(Connect => Done)]
+                Idle,
+                #[terminal]
+                #[substates(Hello)]
+                Done(Phase),
+            }
+        ));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("`Done` is `#[terminal]`, so it forwards no message"));
     }
 
     #[test]
