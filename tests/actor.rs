@@ -170,7 +170,10 @@ async fn rejected_ask_hands_the_message_back_with_the_state() {
     };
     assert_eq!(rejected.machine, "Gate");
     assert_eq!(rejected.state, "Opened");
-    assert_eq!(rejected.accepted, ["Close", "Knock", "Boom"]);
+    assert_eq!(
+        rejected.accepted().collect::<Vec<_>>(),
+        ["Close", "Knock", "Boom"]
+    );
     assert_eq!(rejected.into_message(), Count);
 }
 

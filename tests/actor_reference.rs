@@ -130,7 +130,7 @@ fn reference(ops: &[Op]) -> (Vec<Seen>, &'static str, Log, u64) {
                 Ok(n) => Seen::Reply(n),
                 Err(r) => {
                     assert_eq!(r.reason, Reason::NotAccepted);
-                    Seen::Rejected(r.state)
+                    Seen::Rejected(r.state.innermost().name)
                 }
             },
         });
@@ -158,7 +158,7 @@ fn through_actor(ops: &[Op]) -> (Vec<Seen>, &'static str, Log, u64) {
                 Op::Lock => told(door.tell(Lock).await.is_ok()),
                 Op::Count => match door.ask(Count).await {
                     Ok(n) => Seen::Reply(n),
-                    Err(AskError::Rejected(r)) => Seen::Rejected(r.state),
+                    Err(AskError::Rejected(r)) => Seen::Rejected(r.state.innermost().name),
                     Err(AskError::Stopped {
                         message: Some(Count),
                         ..

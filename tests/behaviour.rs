@@ -23,6 +23,7 @@ fn move_cell_runs_handler_and_reports_both_states() {
         Outcome::Moved {
             from: CLOSED,
             to: OPENED,
+            level: 0,
             reply: ()
         }
     ));
@@ -58,6 +59,7 @@ fn multi_target_cell_goes_where_the_handler_chooses() {
         Outcome::Moved {
             from: OPENED,
             to: JAMMED,
+            level: 0,
             reply: true
         }
     ));
@@ -124,7 +126,7 @@ fn driver_send_returns_replies_and_typed_rejections() {
     assert_eq!(rejected.reason, Reason::NotAccepted);
     assert_eq!(rejected.state, "Closed");
     assert_eq!(rejected.machine, "Door");
-    assert_eq!(rejected.accepted, ["Open", "Knock"]);
+    assert_eq!(rejected.accepted().collect::<Vec<_>>(), ["Open", "Knock"]);
     assert_eq!(rejected.message, Count);
     assert_eq!(
         rejected.to_string(),

@@ -128,6 +128,48 @@ pub mod machine {
             message.0
         }
     }
+
+    /// A superstate holding a machine with every cell kind, a timeout and hooks.
+    #[derive(Machine)]
+    #[machine(context = Ctx, typestate)]
+    pub enum Nest {
+        /// Holds the inner machine.
+        #[initial]
+        #[substates(Ping, Ask, Put<u8>)]
+        #[on(Ping => Out)]
+        #[enter]
+        #[exit]
+        #[timeout(1s => Out)]
+        In(Hygienic),
+        /// Outside.
+        #[on(Ask => In)]
+        Out,
+    }
+
+    impl NestHandlers for Ctx {
+        fn in_on_ping(&mut self, _: Hygienic, _: Ping) {}
+        fn in_on_timeout(&mut self, _: Hygienic, _: lockstep::Timeout) {}
+        fn out_on_ask(&mut self, _: Ask) -> (Hygienic, u8) {
+            (Hygienic::Idle, 0)
+        }
+        fn enter_in(&mut self, _: &mut Hygienic) {}
+        fn exit_in(&mut self, _: &mut Hygienic) {}
+    }
+
+    /// A generic superstate.
+    #[derive(Machine)]
+    #[machine(context = Ctx)]
+    pub enum GenericNest<'a, T>
+    where
+        T: 'a,
+    {
+        /// Holds the generic machine.
+        #[initial]
+        #[substates(Put<&'a T>, Ping)]
+        In(Generic<'a, T>),
+    }
+
+    impl<'a, T: 'a> GenericNestHandlers<'a, T> for Ctx {}
 }
 
 #[test]
@@ -149,4 +191,13 @@ fn hygienic_machines_run() {
         g.machine(),
         core::option::Option::Some(machine::Generic::Holding(5))
     ));
+
+    let mut n = Driver::new(machine::Nest::In(Hygienic::Idle));
+    n.send(&mut ctx, Ping).unwrap();
+    assert_eq!(n.state_path(), "In/Busy");
+    assert_eq!(n.send(&mut ctx, Ask).unwrap(), 1);
+    assert_eq!(n.state_path(), "In/Idle");
+    let mut gn = Driver::new(machine::GenericNest::In(machine::Generic::<u32>::Empty));
+    gn.send(&mut ctx, Put(&value)).unwrap();
+    assert_eq!(gn.state_path(), "In/Holding");
 }

@@ -694,10 +694,8 @@ fn a_state_timeout_may_fire_between_any_two_deliveries() {
         messages(v),
         ["admin Elevate", "clock Timeout", "admin Wipe"]
     );
-    assert_eq!(
-        (v.trace.steps[1].from, v.trace.steps[1].to),
-        ("Elevated", "User")
-    );
+    assert_eq!(v.trace.steps[1].from, "Elevated");
+    assert_eq!(v.trace.steps[1].to, "User");
     assert_eq!(v.trace.steps[2].kind, Kind::Rejected);
     assert!(report.to_string().contains("clock"), "{report}");
     // The timeout cell counts as covered.

@@ -152,7 +152,7 @@ impl Model {
 // ---- the generated machine ------------------------------------------------------------------
 
 fn refused<M>(r: lockstep::Rejected<M>, wrap: impl FnOnce(M) -> Msg) -> Seen {
-    let (reason, state) = (r.reason, r.state);
+    let (reason, state) = (r.reason, r.state.innermost().name);
     Seen::Refused(reason, state, wrap(r.message))
 }
 

@@ -6,7 +6,9 @@ use proc_macro::TokenStream;
 /// See `lockstep::Machine`.
 #[proc_macro_derive(
     Machine,
-    attributes(machine, initial, terminal, on, discard, defer, timeout, enter, exit)
+    attributes(
+        machine, initial, terminal, on, discard, defer, timeout, enter, exit, substates
+    )
 )]
 pub fn derive_machine(input: TokenStream) -> TokenStream {
     lockstep_codegen::expand_machine(input.into()).into()

@@ -4,6 +4,7 @@
 use alloc::string::String;
 use core::fmt::Write as _;
 
+use crate::hierarchy::MachineInfo;
 use crate::machine::{CellKind, Machine};
 
 /// The state × message table in Markdown: `→ Target` (or `→ A \| B`), `stay`, `discard`, `defer`,
@@ -54,7 +55,14 @@ pub fn table<Mc: Machine>() -> String {
             out.push_str(" (terminal)");
         }
         out.push_str(" |");
-        for cell in &cells[s * width..(s + 1) * width] {
+        for (m, cell) in cells[s * width..(s + 1) * width].iter().enumerate() {
+            // A superstate offers the messages its substate machine takes to it first.
+            if let Some(inner) = state.substates
+                && Mc::MESSAGES[m] != "Timeout"
+                && inner.messages.contains(&Mc::MESSAGES[m])
+            {
+                let _ = write!(out, " {} first, else", inner.name);
+            }
             match cell.as_ref().map(|c| (c.kind, c.targets.clone())) {
                 Some((CellKind::Move, targets)) => {
                     out.push_str(" →");
@@ -67,10 +75,66 @@ pub fn table<Mc: Machine>() -> String {
                 Some((CellKind::Stay, _)) => out.push_str(" stay |"),
                 Some((CellKind::Discard, _)) => out.push_str(" discard |"),
                 Some((CellKind::Defer, _)) => out.push_str(" defer |"),
-                Some((CellKind::Reject, _)) | None => out.push_str(" reject |"),
+                Some((CellKind::Reject | CellKind::Forward, _)) | None => {
+                    out.push_str(" reject |");
+                }
             }
         }
     }
     out.push('\n');
     out
+}
+
+/// The state diagram in Mermaid syntax (`stateDiagram-v2`), with every superstate drawn as a
+/// composite state holding its substate machine's diagram (`state Active { .. }`), to any depth.
+/// For a flat machine it is the derive's `MERMAID` constant; a derive sees one enum, so only this
+/// run-time walk of [`StateInfo::substates`](crate::StateInfo::substates) can draw the substates.
+///
+/// A state's own timeout is labelled `Timeout` (the derive's constant writes its duration).
+#[must_use]
+pub fn mermaid<Mc: Machine>() -> String {
+    let mut out = String::from("stateDiagram-v2\n");
+    diagram(&MachineInfo::of::<Mc>(), 1, &mut out);
+    out
+}
+
+fn diagram(machine: &MachineInfo, depth: usize, out: &mut String) {
+    let indent = "    ".repeat(depth);
+    let name = |i: crate::StateId| machine.states[i.index()].name;
+    let _ = writeln!(out, "{indent}[*] --> {}", name(machine.initial));
+    // One edge per (from, to), its labels in declaration order, as the derive draws them.
+    let mut edges: alloc::vec::Vec<(crate::StateId, crate::StateId, String)> = alloc::vec![];
+    let mut label =
+        |from, to, text: &str| match edges.iter_mut().find(|(f, t, _)| *f == from && *t == to) {
+            Some((_, _, labels)) => {
+                labels.push_str(", ");
+                labels.push_str(text);
+            }
+            None => edges.push((from, to, String::from(text))),
+        };
+    for cell in machine.cells() {
+        let message = machine.messages[cell.message.index()];
+        match cell.kind {
+            CellKind::Move => {
+                for to in cell.targets {
+                    label(cell.state, to, message);
+                }
+            }
+            CellKind::Stay => label(cell.state, cell.state, &alloc::format!("{message} (stay)")),
+            _ => {}
+        }
+    }
+    for (from, to, labels) in &edges {
+        let _ = writeln!(out, "{indent}{} --> {}: {labels}", name(*from), name(*to));
+    }
+    for state in machine.states.iter().filter(|s| s.is_terminal) {
+        let _ = writeln!(out, "{indent}{} --> [*]", state.name);
+    }
+    for state in machine.states {
+        if let Some(inner) = state.substates {
+            let _ = writeln!(out, "{indent}state {} {{", state.name);
+            diagram(inner, depth + 1, out);
+            let _ = writeln!(out, "{indent}}}");
+        }
+    }
 }

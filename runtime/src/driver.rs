@@ -75,6 +75,14 @@ impl<Mc: Machine> Driver<Mc> {
             .map_or("<poisoned>", Machine::state_name)
     }
 
+    /// The current state, every level of it (`Active/Streaming`; `<poisoned>` after a handler
+    /// panicked).
+    pub fn state_path(&self) -> crate::StatePath {
+        self.machine
+            .as_ref()
+            .map_or_else(crate::StatePath::poisoned, Machine::state_path)
+    }
+
     /// Messages waiting for a state change, oldest first.
     pub fn deferred(&self) -> impl ExactSizeIterator<Item = &Mc::Input<Bare>> {
         self.deferred.iter()
@@ -178,12 +186,30 @@ impl<Mc: Machine> Driver<Mc> {
     /// The current state's `#[timeout(..)]` elapsed: runs its timeout cell. The synchronous driver
     /// has no clock, so tests and simulations say when time is up. Returns `false` (and does
     /// nothing) if the current state declares no timeout, or the machine is poisoned.
+    ///
+    /// In nested machines this is the outermost level that declares a timeout; see
+    /// [`elapse_at`](Self::elapse_at) for a given level.
     pub fn elapse(&mut self, context: &mut Mc::Context) -> bool {
+        let Some(machine) = self.machine.as_ref() else {
+            return false;
+        };
+        let depth = machine.state_path().depth();
+        match (0..depth).find(|&level| machine.timeout_at(level).is_some()) {
+            Some(level) => self.elapse_at(context, level),
+            None => false,
+        }
+    }
+
+    /// The `#[timeout(..)]` of the state at `level` of the [state path](Self::state_path)
+    /// elapsed (0: the outermost machine's state): runs that level's timeout cell, even while a
+    /// state inside it declares a timeout too. Returns `false` (and does nothing) if that state
+    /// declares no timeout, or the machine is poisoned.
+    pub fn elapse_at(&mut self, context: &mut Mc::Context, level: usize) -> bool {
         let Some(machine) = self.machine.take() else {
             return false;
         };
-        let input = match machine.timeout() {
-            Some(_) => Mc::timeout_input::<Bare>(crate::Timeout::elapsed()),
+        let input = match machine.timeout_at(level) {
+            Some(_) => Mc::timeout_input::<Bare>(crate::Timeout::at_level(level)),
             None => None,
         };
         let Some(input) = input else {
@@ -233,14 +259,9 @@ impl<Mc: Machine> Driver<Mc> {
     }
 
     fn rejection<M>(&self, message: M, reason: Reason) -> Rejected<M> {
-        let (state, accepted) = self.machine.as_ref().map_or(("<poisoned>", &[][..]), |m| {
-            let info = &Mc::STATES[m.state().index()];
-            (info.name, info.accepted)
-        });
         Rejected {
             machine: Mc::NAME,
-            state,
-            accepted,
+            state: self.state_path(),
             reason,
             message,
         }

@@ -331,6 +331,10 @@ where
         self.machine.state()
     }
 
+    fn state_path(&self) -> crate::StatePath {
+        self.machine.state_path()
+    }
+
     fn route<C: Carrier, V: Visit<Self, C>>(input: Self::Input<C>, visitor: V) -> V::Output {
         Mc::route(
             input,
@@ -351,6 +355,10 @@ where
 
     fn start(&mut self, context: &mut Self::Context) {
         self.machine.start(context);
+    }
+
+    fn leave(&mut self, context: &mut Self::Context) {
+        self.machine.leave(context);
     }
 }
 
@@ -418,7 +426,12 @@ where
         let (machine, outcome) = self.machine.dispatch(context, message);
         self.machine = machine;
         let (reply, outcome) = match outcome {
-            Outcome::Moved { from, to, reply } => (reply, Stamp::Moved { from, to }),
+            Outcome::Moved {
+                from,
+                to,
+                level,
+                reply,
+            } => (reply, Stamp::Moved { from, to, level }),
             Outcome::Stayed { state, reply } => (reply, Stamp::Stayed { state }),
             Outcome::Discarded { state, reply } => (reply, Stamp::Discarded { state }),
             Outcome::Deferred { state, message } => {
@@ -515,15 +528,28 @@ where
 
 /// An outcome that ran a handler, waiting for its reply.
 enum Stamp {
-    Moved { from: StateId, to: StateId },
-    Stayed { state: StateId },
-    Discarded { state: StateId },
+    Moved {
+        from: StateId,
+        to: StateId,
+        level: u8,
+    },
+    Stayed {
+        state: StateId,
+    },
+    Discarded {
+        state: StateId,
+    },
 }
 
 impl Stamp {
     fn with<M: Message>(self, reply: M::Reply) -> Outcome<M> {
         match self {
-            Self::Moved { from, to } => Outcome::Moved { from, to, reply },
+            Self::Moved { from, to, level } => Outcome::Moved {
+                from,
+                to,
+                level,
+                reply,
+            },
             Self::Stayed { state } => Outcome::Stayed { state, reply },
             Self::Discarded { state } => Outcome::Discarded { state, reply },
         }

@@ -55,6 +55,7 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+mod hierarchy;
 mod machine;
 mod message;
 mod outcome;
@@ -77,6 +78,7 @@ pub mod actor;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use hierarchy::{MAX_DEPTH, MachineInfo, StatePath};
 pub use machine::{
     AcceptedBy, Accepts, Bare, Carrier, Cell, CellKind, Cells, Machine, MessageId, StateId,
     StateInfo, Targets, Visit,
@@ -86,7 +88,7 @@ pub use outcome::{Outcome, Reason, Rejected};
 pub use typestate::{HandledBy, Transition, TypedState};
 
 #[cfg(feature = "alloc")]
-pub use describe::table;
+pub use describe::{mermaid, table};
 #[cfg(feature = "alloc")]
 pub use driver::{DEFAULT_DEFER_CAPACITY, Driver, Posted};
 #[cfg(feature = "alloc")]
@@ -134,3 +136,6 @@ mod book_finding_races {}
 #[cfg(doctest)]
 #[doc = include_str!("../../book/src/exactly-once.md")]
 mod book_exactly_once {}
+#[cfg(doctest)]
+#[doc = include_str!("../../book/src/hierarchy.md")]
+mod book_hierarchy {}

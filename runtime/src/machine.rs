@@ -3,6 +3,7 @@
 
 use core::time::Duration;
 
+use crate::hierarchy::{MachineInfo, StatePath};
 use crate::message::{Message, Timeout};
 use crate::outcome::Outcome;
 
@@ -44,6 +45,10 @@ pub enum CellKind {
     /// No cell declared: the message is rejected and handed back. [`Machine::cells`] lists declared
     /// cells only, so it never yields this kind.
     Reject,
+    /// A superstate's `#[substates(..)]` lists the message and the superstate declares no cell of
+    /// its own for it: the substate machine decides. Reported by the race checker's coverage;
+    /// [`Machine::cells`] never yields this kind.
+    Forward,
 }
 
 /// One declared cell of the matrix, from [`Machine::cells`].
@@ -130,6 +135,22 @@ pub struct StateInfo {
     /// The messages this state runs a handler for (`on` cells), for error messages; not
     /// `Timeout`, which no sender can send.
     pub accepted: &'static [&'static str],
+    /// For a superstate (`#[substates(..)]`), the description of the machine its data holds.
+    pub substates: Option<&'static MachineInfo>,
+}
+
+impl StateInfo {
+    /// A state with a name and nothing else, standing in where there is no state to name.
+    #[must_use]
+    pub const fn placeholder(name: &'static str) -> Self {
+        StateInfo {
+            name,
+            doc: "",
+            is_terminal: false,
+            accepted: &[],
+            substates: None,
+        }
+    }
 }
 
 /// A state machine: an enum with `#[derive(Machine)]`.
@@ -171,9 +192,16 @@ pub trait Machine: Sized {
         Cells(Self::CELL_TABLE)
     }
 
-    /// The name of the state the machine is in.
+    /// The name of the state the machine is in (its outermost level: see
+    /// [`state_path`](Machine::state_path) for a superstate's substates).
     fn state_name(&self) -> &'static str {
         Self::STATES[self.state().index()].name
+    }
+
+    /// The state the machine is in, level by level: `Active/Streaming` when the superstate
+    /// `Active` holds a substate machine in `Streaming`. One level for a flat machine.
+    fn state_path(&self) -> StatePath {
+        StatePath::of(&Self::STATES[self.state().index()])
     }
 
     /// Hands an [`Input`](Machine::Input) to the visitor as its concrete message type, so a driver can
@@ -187,6 +215,34 @@ pub trait Machine: Sized {
     /// one. A driver with a clock arms a timer on entering the state and cancels it on leaving.
     fn timeout(&self) -> Option<Duration> {
         None
+    }
+
+    /// The timeout of the state at `level` of the [`state_path`](Machine::state_path) (0: this
+    /// machine's own state, as [`timeout`](Machine::timeout); 1: its substate machine's state, …).
+    /// A driver with a clock keeps one timer per level: a move at one level re-arms the timers of
+    /// that level and the levels inside it, and leaves the outer ones running.
+    fn timeout_at(&self, level: usize) -> Option<Duration> {
+        if level == 0 { self.timeout() } else { None }
+    }
+
+    /// Runs the `#[timeout(..)]` cell of the level the [`Timeout`] was armed for; a machine with no
+    /// timeout at any level rejects it.
+    #[doc(hidden)]
+    fn dispatch_timeout(
+        self,
+        context: &mut Self::Context,
+        timeout: Timeout,
+    ) -> (Self, Outcome<Timeout>) {
+        let _ = context;
+        let state = self.state();
+        (
+            self,
+            Outcome::Rejected {
+                state,
+                message: timeout,
+                reason: crate::Reason::NotAccepted,
+            },
+        )
     }
 
     /// Wraps the [`Timeout`] message as an input; `None` for a machine that declares no timeout.
@@ -211,6 +267,13 @@ pub trait Machine: Sized {
     /// Runs the current state's `#[enter]` hook, if it has one. Dispatch runs the hooks of every
     /// transition; a driver calls this once when it starts running a machine in its first state.
     fn start(&mut self, context: &mut Self::Context) {
+        let _ = context;
+    }
+
+    /// Runs the current state's `#[exit]` hooks, innermost first: what leaving this machine's
+    /// state from outside runs. A superstate's dispatch calls it on its substate machine before
+    /// the superstate's own exit hook when an outer cell moves out of the superstate.
+    fn leave(&mut self, context: &mut Self::Context) {
         let _ = context;
     }
 }

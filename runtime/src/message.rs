@@ -64,12 +64,29 @@ pub type WithReply<M, T> = <M as Message>::WithReply<T>;
 /// it on leaving, and fences timers from earlier visits); no one else can make one, so a sender
 /// cannot end a state early. The synchronous [`Driver`](crate::Driver) has no clock: a test fires
 /// the timeout with `Driver::elapse`.
+///
+/// In nested machines each level has its own timer; the timeout remembers the level it was armed
+/// for (0: the outermost machine's state), so a superstate's timeout reaches the superstate even
+/// when its substate declares a timeout too.
 #[derive(Debug, PartialEq, Eq, Hash)]
-pub struct Timeout(());
+pub struct Timeout {
+    level: u8,
+}
 
 impl Timeout {
-    pub(crate) const fn elapsed() -> Self {
-        Timeout(())
+    /// The timeout of the state at `level` of the state path.
+    pub(crate) fn at_level(level: usize) -> Self {
+        Timeout {
+            level: u8::try_from(level).unwrap_or(u8::MAX),
+        }
+    }
+
+    /// For the substate machine one level down; `None` when the timeout is this level's own.
+    pub(crate) const fn deeper(&self) -> Option<Self> {
+        match self.level {
+            0 => None,
+            level => Some(Timeout { level: level - 1 }),
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::hierarchy::StatePath;
 use crate::machine::StateId;
 use crate::message::Message;
 
@@ -18,6 +19,11 @@ pub enum Outcome<M: Message> {
         from: StateId,
         /// The state after.
         to: StateId,
+        /// Where the move happened: 0 when this machine's own state changed; `n` when the
+        /// substate machine `n` levels in moved and every level outside it stayed (then `from`
+        /// and `to` are both the superstate). A driver re-arms the timers of this level and
+        /// the levels inside it, and keeps the outer ones running.
+        level: u8,
         /// The handler's reply.
         reply: M::Reply,
     },
@@ -70,9 +76,18 @@ impl<M: Message> Outcome<M> {
         }
     }
 
-    /// Whether the machine changed state (a self-transition counts: it left and re-entered).
+    /// Whether the machine changed state (a self-transition counts: it left and re-entered), at
+    /// any level.
     pub fn changed_state(&self) -> bool {
         matches!(self, Self::Moved { .. })
+    }
+
+    /// The outermost level whose state changed (see [`Outcome::Moved::level`]), or `None`.
+    pub fn changed_level(&self) -> Option<usize> {
+        match self {
+            Self::Moved { level, .. } => Some(usize::from(*level)),
+            _ => None,
+        }
     }
 
     /// The short name of the outcome's kind, for traces and logs.
@@ -93,10 +108,16 @@ where
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Moved { from, to, reply } => f
+            Self::Moved {
+                from,
+                to,
+                level,
+                reply,
+            } => f
                 .debug_struct("Moved")
                 .field("from", from)
                 .field("to", to)
+                .field("level", level)
                 .field("reply", reply)
                 .finish(),
             Self::Stayed { state, reply } => f
@@ -170,10 +191,9 @@ pub enum Reason {
 pub struct Rejected<M> {
     /// The machine's type name.
     pub machine: &'static str,
-    /// The name of the state the machine was in (`"<poisoned>"` when [`Reason::Poisoned`]).
-    pub state: &'static str,
-    /// The messages that state takes (`on` cells), to say what would have worked.
-    pub accepted: &'static [&'static str],
+    /// The state the machine was in, every level of it (`Active/Streaming`; `<poisoned>` when
+    /// [`Reason::Poisoned`]). Compares with a `&str`: `rejected.state == "Locked"`.
+    pub state: StatePath,
     /// Why the message was not taken.
     pub reason: Reason,
     /// The message, intact.
@@ -181,6 +201,12 @@ pub struct Rejected<M> {
 }
 
 impl<M> Rejected<M> {
+    /// The messages the state takes (`on` cells), to say what would have worked: every level's,
+    /// innermost first.
+    pub fn accepted(&self) -> impl Iterator<Item = &'static str> + use<M> {
+        self.state.accepted()
+    }
+
     /// Takes the message back.
     pub fn into_message(self) -> M {
         self.message
@@ -191,7 +217,6 @@ impl<M> Rejected<M> {
         Rejected {
             machine: self.machine,
             state: self.state,
-            accepted: self.accepted,
             reason: self.reason,
             message: f(self.message),
         }
@@ -219,11 +244,11 @@ impl<M> fmt::Display for Rejected<M> {
                     f,
                     "{machine} in state `{state}` does not accept `{message}`"
                 )?;
-                if self.accepted.is_empty() {
+                if self.accepted().next().is_none() {
                     write!(f, "; `{state}` accepts no message")
                 } else {
                     write!(f, "; `{state}` accepts ")?;
-                    for (i, name) in self.accepted.iter().enumerate() {
+                    for (i, name) in self.accepted().enumerate() {
                         let sep = if i == 0 { "" } else { ", " };
                         write!(f, "{sep}`{name}`")?;
                     }
@@ -280,7 +305,6 @@ impl<M: PartialEq> PartialEq for Rejected<M> {
     fn eq(&self, other: &Self) -> bool {
         self.machine == other.machine
             && self.state == other.state
-            && self.accepted == other.accepted
             && self.reason == other.reason
             && self.message == other.message
     }

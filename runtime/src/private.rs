@@ -29,8 +29,18 @@ pub const fn moved<M: crate::Message>(from: u16, to: u16, reply: M::Reply) -> cr
     crate::Outcome::Moved {
         from: crate::StateId(from),
         to: crate::StateId(to),
+        level: 0,
         reply,
     }
+}
+
+pub use crate::hierarchy::{ForwardedTo, SubstatesOf, all_listed, ctx, forward, forward_timeout};
+
+/// The timeout for the substate machine one level down, or `None` (with the timeout handed back)
+/// when it is this level's own.
+#[inline]
+pub fn deeper(timeout: crate::Timeout) -> Result<crate::Timeout, crate::Timeout> {
+    timeout.deeper().ok_or(timeout)
 }
 
 /// `Outcome::Stayed`.

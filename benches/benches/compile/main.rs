@@ -8,6 +8,7 @@
 //! section explains the method and the figures.
 
 mod emit;
+mod nested;
 mod spec;
 
 use std::collections::BTreeMap;
@@ -87,13 +88,46 @@ fn main() -> Result<(), Error> {
         walk.len() * PASSES
     );
 
+    let nested_dispatch_vs_hand = count_nested(&root)?;
+
     println!(
         "RESULT compile states={} messages={} check_vs_hand={check_vs_hand:.2} expand_ms={expand_ms:.1} \
-         dispatch_vs_hand={dispatch_vs_hand:.3}",
+         dispatch_vs_hand={dispatch_vs_hand:.3} nested_dispatch_vs_hand={nested_dispatch_vs_hand:.3}",
         spec.states.len(),
         spec.replies.len()
     );
     Ok(())
+}
+
+/// Instructions per dispatch of the three-level machine, lockstep over the hand-written nested
+/// `match`es (see `nested.rs`).
+fn count_nested(root: &Path) -> Result<f64, Error> {
+    let walk = nested::walk(WALK);
+    let lockstep = Generated::write(
+        root,
+        "nested-lockstep",
+        &nested::lockstep_lib(),
+        &nested::lockstep_dispatch(&walk),
+        &format!(
+            "lockstep = {{ path = {:?} }}",
+            workspace_dir().display().to_string()
+        ),
+    )?;
+    let hand = Generated::write(
+        root,
+        "nested-hand",
+        &nested::hand_lib(),
+        &nested::hand_dispatch(&walk),
+        "",
+    )?;
+    let (ir_lockstep, ir_hand) = count_dispatch(root, &lockstep, &hand)?;
+    let ratio = ir_lockstep / ir_hand;
+    println!(
+        "instructions per dispatch, three levels (callgrind, {} dispatches): lockstep \
+         {ir_lockstep:.2}, hand-written nested match {ir_hand:.2}, ratio {ratio:.3}",
+        walk.len() * PASSES
+    );
+    Ok(ratio)
 }
 
 fn workspace_dir() -> PathBuf {

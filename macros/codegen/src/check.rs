@@ -61,6 +61,16 @@ fn terminal(model: &Model, errors: &mut Errors) {
         if state.terminal.is_none() {
             continue;
         }
+        if let Some(list) = &state.substates {
+            errors.at(
+                list.keyword.span(),
+                format!(
+                    "`{}` is `#[terminal]`, so it forwards no message to substates: remove \
+                     `#[substates(..)]`, or remove `#[terminal]`",
+                    state.ident
+                ),
+            );
+        }
         if let Some(cell) = model.cells_of_state(index).next() {
             errors.at(
                 cell.keyword.span(),
@@ -140,8 +150,9 @@ fn exhaustive(model: &Model, errors: &mut Errors) {
             continue; // a terminal state decides every cell: it rejects
         }
         for (m, message) in model.messages.iter().enumerate() {
-            // A state timeout reaches only the states that declare one.
-            if model.cell(s, m).is_none() && !message.is_timeout() {
+            // A state timeout reaches only the states that declare one. A message a superstate
+            // forwards is decided by its substate machine, whose own derive judges it.
+            if model.cell(s, m).is_none() && !message.is_timeout() && !model.forwards(s, m) {
                 count += 1;
                 let _ = write!(missing, "\n  - `{}` × `{}`", state.ident, message.name);
             }
@@ -509,6 +520,80 @@ mod tests {
         // A terminal state decides every cell: it rejects.
         assert!(errors[1].starts_with("`Job` is `exhaustive`, but 2 cells are undecided"));
         assert!(errors[1].ends_with("\n  - `Pending` × `Reset`\n  - `Done` × `Run`"));
+    }
+
+    #[test]
+    fn exhaustive_counts_a_forwarded_message_decided_by_the_substates() {
+        let errors = errors(quote!(
+            #[machine(exhaustive)]
+            enum Session {
+                #[initial]
+                #[on(Connect => Active)]
+                #[discard(Hello, Bye)]
+                Idle,
+                // `Hello` and `Bye` are the substate machine's to decide; `Connect` is not
+                // forwarded, so `Active` must decide it itself.
+                #[substates(Hello, Bye)]
+                #[on(Disconnect => Idle)]
+                Active(Phase),
+            }
+        ));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].ends_with("\n  - `Idle` × `Disconnect`\n  - `Active` × `Connect`"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn substates_mistakes_are_one_error_each() {
+        let errors = errors(quote!(
+            enum Session {
+                #[initial]
+                #[on(Connect => Active)]
+                #[substates(Hello)]
+                Idle,
+                #[substates(Hello, Hello, lockstep::Timeout, history)]
+                #[substates(Bye)]
+                Active(Phase),
+            }
+        ));
+        assert_eq!(errors.len(), 5, "{errors:?}");
+        assert!(errors[0].starts_with("`#[substates(..)]` goes on a state whose data"));
+        assert!(errors[1].starts_with("lockstep keeps a superstate's history in data"));
+        assert!(errors[2].starts_with("`#[substates(..)]` is written twice on this state"));
+        assert!(errors[3].starts_with("`Hello` is listed twice"));
+        assert!(errors[4].starts_with("a superstate forwards its substates' timeouts"));
+        // The model still knows `Active` as a superstate forwarding `Hello`, so the stubs match.
+        let (model, _) = build(quote!(
+            enum Session {
+                #[initial]
+                #[on(Connect => Active)]
+                Idle,
+                #[substates(Hello, Hello)]
+                Active(Phase),
+            }
+        ));
+        let model = model.expect("a model");
+        assert!(model.nested);
+        let hello = model.messages.iter().position(|m| m.text == "Hello");
+        assert!(model.forwards(1, hello.expect("Hello is a message")));
+    }
+
+    #[test]
+    fn a_terminal_state_has_no_substates() {
+        let errors = errors(quote!(
+            enum Session {
+                #[initial]
+                #[on(Connect => Done)]
+                Idle,
+                #[terminal]
+                #[substates(Hello)]
+                Done(Phase),
+            }
+        ));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("`Done` is `#[terminal]`, so it forwards no message"));
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub(crate) struct Model {
     /// Some cell was left out or read with a guess (already reported): the graph may lack moves the
     /// user meant, so reachability and `exhaustive` are not judged (they would report follow-ons).
     pub incomplete: bool,
+    /// Some state is a superstate: the machine takes `lockstep::Timeout` to reach the timers of
+    /// its substate machines, whatever its own states declare.
+    pub nested: bool,
     /// (state × messages + message) → index into `cells`, `u32::MAX` where undeclared: the docs
     /// table asks for every one of S × M cells.
     lookup: Vec<u32>,
@@ -54,6 +57,15 @@ pub(crate) struct State {
     /// The data type as text.
     pub data_text: Option<String>,
     pub snake: String,
+    /// `#[substates(..)]`: the data is a machine of its own, offered these messages first.
+    pub substates: Option<Substates>,
+}
+
+pub(crate) struct Substates {
+    /// The attribute's path, for errors about the list as a whole.
+    pub keyword: Ident,
+    /// The forwarded messages (indices into `messages`), each with its span in the list.
+    pub messages: Vec<(usize, Span)>,
 }
 
 impl MessageRef {
@@ -141,6 +153,7 @@ impl Model {
                 name: s.ident.to_string(),
                 data_text: s.data.as_ref().map(|ty| ty.to_token_stream().to_string()),
                 snake: snake(&s.ident.to_string()),
+                substates: None,
             })
             .collect();
         let mut model = Model {
@@ -159,6 +172,7 @@ impl Model {
             states,
             messages: Vec::new(),
             cells: Vec::new(),
+            nested: spec.states.iter().any(|s| s.substates.is_some()),
             lookup: Vec::new(),
         };
         let mut keys = Keys::default();
@@ -175,12 +189,65 @@ impl Model {
                 model.add_cell(state, message, action, cell, &mut keys, errors);
             }
         }
+        model.resolve_substates(spec, &mut keys, errors);
         let width = model.messages.len();
         model.lookup = vec![u32::MAX; model.states.len() * width];
         for (&(state, message), &index) in &keys.cells {
             model.lookup[state * width + message] = u32::try_from(index).unwrap_or(u32::MAX);
         }
         model
+    }
+
+    /// The messages each superstate forwards, numbered like any other (the machine accepts them),
+    /// and `lockstep::Timeout`, through which a driver reaches a substate machine's timers.
+    fn resolve_substates(&mut self, spec: &MachineSpec, keys: &mut Keys, errors: &mut Errors) {
+        for (state, state_spec) in spec.states.iter().enumerate() {
+            let Some(list) = &state_spec.substates else {
+                continue;
+            };
+            let mut messages: Vec<(usize, Span)> = Vec::new();
+            for ty in &list.messages {
+                let Some(message) = self.resolve_message(ty, keys, errors) else {
+                    self.incomplete = true;
+                    continue;
+                };
+                if self.messages[message].is_timeout() {
+                    errors.spanned(
+                        ty,
+                        "a superstate forwards its substates' timeouts by itself: remove \
+                         `Timeout` from the list",
+                    );
+                    continue;
+                }
+                if messages.iter().any(|&(m, _)| m == message) {
+                    errors.spanned(
+                        ty,
+                        format!(
+                            "`{}` is listed twice in `#[substates(..)]`: remove one",
+                            self.messages[message].name
+                        ),
+                    );
+                    continue;
+                }
+                messages.push((message, syn::spanned::Spanned::span(ty)));
+            }
+            self.states[state].substates = Some(Substates {
+                keyword: list.keyword.clone(),
+                messages,
+            });
+        }
+        if self.nested {
+            let timeout: TypePath = syn::parse_quote!(::lockstep::Timeout);
+            let _ = self.resolve_message(&timeout, keys, errors);
+        }
+    }
+
+    /// Whether state `state` forwards message `message` to its substate machine.
+    pub fn forwards(&self, state: usize, message: usize) -> bool {
+        self.states[state]
+            .substates
+            .as_ref()
+            .is_some_and(|s| s.messages.iter().any(|&(m, _)| m == message))
     }
 
     /// The index of a message, numbering it on first mention. `None` (reported) when another

@@ -43,9 +43,19 @@ pub struct StateSpec {
     /// `#[timeout(30s => Target)]`: the duration (its cell is in `cells`, on `lockstep::Timeout`).
     pub timeout: Option<TimeoutSpec>,
     pub cells: Vec<CellSpec>,
+    /// `#[substates(A, B)]`: the state's data is a machine of its own, which gets these messages
+    /// first.
+    pub substates: Option<SubstatesSpec>,
     /// A cell attribute of this state could not be read in full (already reported): rules over the
     /// whole graph (reachability, `exhaustive`) would report follow-on errors, so they are skipped.
     pub incomplete: bool,
+}
+
+/// `#[substates(Hello, Bye)]` as written.
+pub struct SubstatesSpec {
+    /// The attribute's path: errors about the list as a whole point here.
+    pub keyword: Ident,
+    pub messages: Vec<syn::TypePath>,
 }
 
 /// A state timeout's duration, as written.
@@ -337,6 +347,7 @@ fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
         exit: None,
         timeout: None,
         cells: Vec::new(),
+        substates: None,
         incomplete: false,
     };
     for attr in &variant.attrs {
@@ -374,6 +385,7 @@ fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
             }
             "on" | "discard" | "defer" => cells(attr, &name, &mut state, errors),
             "timeout" => timeout(attr, &mut state, errors),
+            "substates" => substates(attr, &mut state, errors),
             // `ignore` is a built-in attribute (tests), so lockstep cannot use it; the user meant
             // `discard`. Read it as one so the rest of the spec is checked as intended.
             "ignore" if matches!(attr.meta, syn::Meta::List(_)) => {
@@ -438,6 +450,80 @@ fn cells(attr: &Attribute, kind: &str, state: &mut StateSpec, errors: &mut Error
             state.incomplete = true;
         }
     }
+}
+
+/// `#[substates(Hello, Bye)]`: the messages the superstate offers its substate machine (its data)
+/// first. A derive cannot read the substate machine's spec, so they are listed here; the generated
+/// code checks the list against that machine in both directions.
+fn substates(attr: &Attribute, state: &mut StateSpec, errors: &mut Errors) {
+    let keyword = attr
+        .path()
+        .get_ident()
+        .cloned()
+        .unwrap_or_else(|| Ident::new("substates", attr.path().span()));
+    let name = &state.ident;
+    if state.substates.is_some() {
+        errors.spanned(
+            attr,
+            "`#[substates(..)]` is written twice on this state: merge the lists",
+        );
+        return;
+    }
+    if state.data.is_none() {
+        errors.spanned(
+            attr,
+            format!(
+                "`#[substates(..)]` goes on a state whose data is the substate machine, a \
+                 `#[derive(Machine)]` enum: `{name}(Inner)`"
+            ),
+        );
+        state.incomplete = true;
+        return;
+    }
+    let parsed = match &attr.meta {
+        syn::Meta::List(_) => attr.parse_args_with(|input: ParseStream<'_>| {
+            Punctuated::<syn::TypePath, Token![,]>::parse_terminated(input)
+        }),
+        _ => Err(syn::Error::new_spanned(
+            attr,
+            "`#[substates(..)]` lists the substate machine's messages the superstate forwards: \
+             `#[substates(Hello, Bye)]`",
+        )),
+    };
+    let list = match parsed {
+        Ok(list) => list,
+        Err(error) => {
+            errors.push(error);
+            state.incomplete = true;
+            return;
+        }
+    };
+    let mut messages = Vec::new();
+    let mut history = false;
+    for ty in list {
+        if ty.qself.is_none() && ty.path.is_ident("history") {
+            history = true;
+            errors.spanned(
+                &ty,
+                format!(
+                    "lockstep keeps a superstate's history in data, not with an option: the \
+                     handler that moves into `{name}` returns the substate machine, so return the \
+                     one you kept (e.g. in the data of the state you left `{name}` for) to resume \
+                     where it was, or a new one to start afresh"
+                ),
+            );
+            continue;
+        }
+        messages.push(ty);
+    }
+    if messages.is_empty() && !history {
+        errors.spanned(
+            attr,
+            "`#[substates(..)]` lists at least one message of the substate machine: \
+             `#[substates(Hello, Bye)]`",
+        );
+    }
+    state.substates = Some(SubstatesSpec { keyword, messages });
 }
 
 /// `#[timeout(30s => Target)]` (move, or `A | B`) or `#[timeout(30s)]` (stay): one cell on

@@ -33,9 +33,12 @@ pub(crate) struct Core<Mc: Machine> {
     /// When the last restarts happened (at most the policy's `max`).
     pub(crate) restarts: VecDeque<Instant>,
     pub(crate) counts: Metrics,
-    /// The visit number of the current state: bumped on every state change, stamped on timers.
+    /// Bumped on every arming and stamped on the timer, so a timer armed in an earlier visit never
+    /// fires into a later one.
     epoch: u64,
-    timer: Option<JoinHandle<()>>,
+    /// One armed timer per level of the state path (nested machines), with its stamp: a move at
+    /// one level re-arms that level and the ones inside it, and leaves the outer ones running.
+    timers: Vec<Option<(u64, JoinHandle<()>)>>,
     /// Replay the deferred queue from this position (set by a state change).
     replay_at: Option<usize>,
     panicked: Option<Panicked>,
@@ -73,7 +76,7 @@ where
             restarts: VecDeque::new(),
             counts: Metrics::default(),
             epoch: 0,
-            timer: None,
+            timers: Vec::new(),
             replay_at: None,
             panicked: None,
             finished: false,
@@ -161,29 +164,44 @@ where
             });
             return;
         }
-        self.entered();
+        self.entered(0);
     }
 
-    /// A state was entered: a new visit, its timer armed, the previous visit's timer cancelled.
-    fn entered(&mut self) {
-        self.epoch += 1;
-        if let Some(machine) = &self.machine {
-            self.finished |= Mc::STATES[machine.state().index()].is_terminal;
-        }
-        if let Some(timer) = self.timer.take() {
-            timer.abort();
-        }
-        let Some(after) = self.machine.as_ref().and_then(Machine::timeout) else {
+    /// The state at `level` (and so every level inside it) was entered: a new visit, whose timers
+    /// are armed and the previous visit's cancelled. The levels outside keep theirs.
+    fn entered(&mut self, level: usize) {
+        self.cancel_timers(level);
+        let Some(machine) = &self.machine else {
             return;
         };
-        let mailbox = self.me.mailbox.clone();
-        let epoch = self.epoch;
-        self.timer = Some(tokio::spawn(async move {
-            tokio::time::sleep(after).await;
-            if let Some(mailbox) = mailbox.upgrade() {
-                let _ = mailbox.send(Mail::Timeout { epoch }).await;
+        self.finished |= Mc::STATES[machine.state().index()].is_terminal;
+        for at in level..machine.state_path().depth() {
+            let Some(after) = machine.timeout_at(at) else {
+                continue;
+            };
+            self.epoch += 1;
+            let mailbox = self.me.mailbox.clone();
+            let epoch = self.epoch;
+            let timer = tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                if let Some(mailbox) = mailbox.upgrade() {
+                    let _ = mailbox.send(Mail::Timeout { epoch }).await;
+                }
+            });
+            if self.timers.len() <= at {
+                self.timers.resize_with(at + 1, || None);
             }
-        }));
+            self.timers[at] = Some((epoch, timer));
+        }
+    }
+
+    /// Cancels the timers of `level` and the levels inside it.
+    fn cancel_timers(&mut self, level: usize) {
+        for slot in self.timers.iter_mut().skip(level) {
+            if let Some((_, timer)) = slot.take() {
+                timer.abort();
+            }
+        }
     }
 
     /// A terminal state takes nothing more: close the mailbox as a stop would. What is queued
@@ -197,16 +215,21 @@ where
 
     fn time_out(&mut self, epoch: u64) {
         // A timer armed in an earlier visit (cancelled too late, or queued behind the change)
-        // never fires into a later one.
-        if epoch != self.epoch {
+        // never fires into a later one. A fired timer is spent: a staying timeout does not re-arm.
+        let level = self
+            .timers
+            .iter()
+            .position(|slot| slot.as_ref().is_some_and(|(armed, _)| *armed == epoch));
+        let Some(level) = level else {
             bump(
                 &mut self.counts.stale_timeouts,
                 &self.shared.counters.stale_timeouts,
             );
             return;
-        }
+        };
+        self.timers[level] = None;
         let envelope = Envelope {
-            message: Timeout::elapsed(),
+            message: Timeout::at_level(level),
             reply: None,
         };
         if let Some(input) = Mc::timeout_input::<Asked>(envelope) {
@@ -343,10 +366,8 @@ where
                     let _ = reply.send(Err(Box::new(AskError::Panicked(panic.clone()))));
                 }
                 bump(&mut self.counts.panicked, &self.shared.counters.panicked);
-                // The visit is over: its timer must not fire into whatever comes next.
-                if let Some(timer) = self.timer.take() {
-                    timer.abort();
-                }
+                // The visit is over: its timers must not fire into whatever comes next.
+                self.cancel_timers(0);
                 self.panicked = Some(panic);
                 return Delivered::Done;
             }
@@ -363,10 +384,14 @@ where
             span.record("outcome", outcome.kind());
         }
         match outcome {
-            Outcome::Moved { reply: value, .. } => {
+            Outcome::Moved {
+                reply: value,
+                level,
+                ..
+            } => {
                 bump(&mut self.counts.processed, &self.shared.counters.processed);
                 answer(reply, value);
-                self.entered();
+                self.entered(usize::from(level));
                 self.replay_at = Some(0);
             }
             Outcome::Stayed { reply: value, .. } => {
@@ -407,16 +432,15 @@ where
     ) where
         Mc: Accepts<M>,
     {
-        let info = self
-            .machine
-            .as_ref()
-            .map(|m| &Mc::STATES[m.state().index()]);
         if let Some(reply) = reply {
             bump(&mut self.counts.rejected, &self.shared.counters.rejected);
+            let state = self
+                .machine
+                .as_ref()
+                .map_or_else(crate::StatePath::stopped, Machine::state_path);
             let _ = reply.send(Err(Box::new(AskError::Rejected(Rejected {
                 machine: Mc::NAME,
-                state: info.map_or("<stopped>", |i| i.name),
-                accepted: info.map_or(&[][..], |i| i.accepted),
+                state,
                 reason,
                 message,
             }))));
@@ -475,9 +499,7 @@ where
     }
 
     fn finish(&mut self) {
-        if let Some(timer) = self.timer.take() {
-            timer.abort();
-        }
+        self.cancel_timers(0);
         // From now on nothing drains the raised queue: `Me::raise` hands messages back.
         self.shared.ended.store(true, Ordering::Release);
         self.drop_raised();

@@ -37,6 +37,7 @@ impl fmt::Display for CoveredCell {
             CellKind::Discard => "discard",
             CellKind::Defer => "defer",
             CellKind::Reject => "reject",
+            CellKind::Forward => "to the substates",
         };
         write!(f, "{} × {} ({kind})", self.state, self.message)
     }
@@ -46,6 +47,18 @@ impl Coverage {
     pub(crate) fn new<Mc: Machine>() -> Self {
         let width = Mc::MESSAGES.len();
         let mut kinds = vec![CellKind::Reject; Mc::STATES.len() * width];
+        // A superstate's forwarded messages are its cells too (the substate machine decides
+        // them); the substate machine's own cells are not in this matrix.
+        for (s, state) in Mc::STATES.iter().enumerate() {
+            let Some(inner) = state.substates else {
+                continue;
+            };
+            for (m, message) in Mc::MESSAGES.iter().enumerate() {
+                if *message != "Timeout" && inner.messages.contains(message) {
+                    kinds[s * width + m] = CellKind::Forward;
+                }
+            }
+        }
         for cell in Mc::cells() {
             kinds[cell.state.index() * width + cell.message.index()] = cell.kind;
         }

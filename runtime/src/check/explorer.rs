@@ -17,6 +17,7 @@ use super::network::{Network, Replay};
 use super::report::{Limit, Mode, PropertyKind, Report, Trace, TraceStep, Violation};
 use super::script::{Client, Kind, Script, Steps};
 use super::world::{Event, Level, Parts, Print, Setup, Step, View, World, hash_state, push_varint};
+use crate::StatePath;
 use crate::machine::Machine;
 
 type StateCheck<Mc> = Box<dyn Fn(&Mc, &<Mc as Machine>::Context) -> bool>;
@@ -760,15 +761,16 @@ where
         let Some(&event) = events.get(index as usize) else {
             break;
         };
-        let before = world.machine.as_ref().map(Machine::state);
+        // Every level of the state (`Active/Streaming`), read off the machine itself.
+        let before = world.machine.as_ref().map(Machine::state_path);
         let letter = match event {
             Event::Deliver { index, .. } => world.flight().get(index as usize),
             Event::Replay => world
                 .replay
                 .and_then(|cursor| world.deferred().get(cursor as usize)),
-            Event::Elapse => None,
+            Event::Elapse { .. } => None,
         };
-        let nobody = if matches!(event, Event::Elapse) {
+        let nobody = if matches!(event, Event::Elapse { .. }) {
             (String::from("clock"), String::from("Timeout"))
         } else {
             (String::new(), String::new())
@@ -786,8 +788,11 @@ where
                 step: step + 1,
                 client,
                 message,
-                from: Mc::STATES[happened.from.index()].name,
-                to: Mc::STATES[happened.to.index()].name,
+                from: before.unwrap_or_else(|| StatePath::of(&Mc::STATES[happened.from.index()])),
+                to: world.machine.as_ref().map_or_else(
+                    || StatePath::of(&Mc::STATES[happened.to.index()]),
+                    Machine::state_path,
+                ),
                 kind: happened.kind,
                 reply: happened.reply,
                 replayed: happened.replayed,
@@ -796,7 +801,7 @@ where
             }),
             Ok(None) => {}
             Err(panic) => {
-                let from = before.map_or("?", |s| Mc::STATES[s.index()].name);
+                let from = before.unwrap_or_else(StatePath::poisoned);
                 trace.steps.push(TraceStep {
                     step: step + 1,
                     client,

@@ -81,10 +81,10 @@ pub struct TraceStep {
     pub client: String,
     /// The message, as its `Debug` text.
     pub message: String,
-    /// The state before.
-    pub from: &'static str,
+    /// The state before, every level of it (`Active/Streaming`).
+    pub from: crate::StatePath,
     /// The state after.
-    pub to: &'static str,
+    pub to: crate::StatePath,
     /// What the dispatch did.
     pub kind: Kind,
     /// The reply, as its `Debug` text (`None` for `()`, or when no handler ran).
@@ -156,8 +156,9 @@ impl fmt::Display for Trace {
             .map(|s| s.message.len())
             .max()
             .unwrap_or(0);
-        let from = self.steps.iter().map(|s| s.from.len()).max().unwrap_or(0);
-        let to = self.steps.iter().map(|s| s.to.len()).max().unwrap_or(0);
+        let width = |path: &crate::StatePath| path.to_string().chars().count();
+        let from = self.steps.iter().map(|s| width(&s.from)).max().unwrap_or(0);
+        let to = self.steps.iter().map(|s| width(&s.to)).max().unwrap_or(0);
         if self.steps.is_empty() {
             return f.write_str("    (the initial state)");
         }
@@ -171,8 +172,8 @@ impl fmt::Display for Trace {
                 s.step,
                 s.client,
                 s.message,
-                s.from,
-                s.to,
+                s.from.to_string(),
+                s.to.to_string(),
                 s.kind.name(),
             )?;
             if let Some(reply) = &s.reply {

@@ -329,8 +329,8 @@ pub(crate) trait Envelope<Mc: Machine> {
     fn describe(&self) -> String;
     /// Whether the sender waits for the reply.
     fn waits(&self) -> bool;
-    /// Dispatches a copy of the message; returns the machine, what the dispatch did and the state
-    /// it left the machine in. `reply` says whether the sender waits for the reply (then the
+    /// Dispatches a copy of the message; returns the machine, what the dispatch did, the state
+    /// it left the machine in and the level it moved at (see `Outcome::Moved::level`). `reply` says whether the sender waits for the reply (then the
     /// continuation runs, unless `reply.known` gives the index of the script it returned before for
     /// this reply's hash) and gets where the sender goes next.
     fn deliver(
@@ -338,7 +338,7 @@ pub(crate) trait Envelope<Mc: Machine> {
         machine: Mc,
         context: &mut Mc::Context,
         reply: &mut Reply<'_, Mc>,
-    ) -> (Mc, Kind, StateId);
+    ) -> (Mc, Kind, StateId, u8);
 }
 
 fn reply_text<R: Debug>(reply: &R) -> Option<String> {
@@ -346,26 +346,28 @@ fn reply_text<R: Debug>(reply: &R) -> Option<String> {
     (text != "()").then_some(text)
 }
 
-/// Runs the dispatch and splits the outcome: the machine, the kind, the state it is in and the
-/// reply of a handled message.
+/// Runs the dispatch and splits the outcome: the machine, the kind, the state it is in, the level
+/// a move happened at and the reply of a handled message.
 pub(crate) fn dispatch<Mc, M>(
     machine: Mc,
     context: &mut Mc::Context,
     message: M,
-) -> (Mc, Kind, StateId, Option<M::Reply>)
+) -> (Mc, Kind, StateId, u8, Option<M::Reply>)
 where
     Mc: Accepts<M>,
     M: Message,
 {
     let (machine, outcome) = machine.dispatch(context, message);
-    let (kind, to, reply) = match outcome {
-        Outcome::Moved { to, reply, .. } => (Kind::Moved, to, Some(reply)),
-        Outcome::Stayed { state, reply } => (Kind::Stayed, state, Some(reply)),
-        Outcome::Discarded { state, reply } => (Kind::Discarded, state, Some(reply)),
-        Outcome::Deferred { state, .. } => (Kind::Deferred, state, None),
-        Outcome::Rejected { state, .. } => (Kind::Rejected, state, None),
+    let (kind, to, level, reply) = match outcome {
+        Outcome::Moved {
+            to, level, reply, ..
+        } => (Kind::Moved, to, level, Some(reply)),
+        Outcome::Stayed { state, reply } => (Kind::Stayed, state, 0, Some(reply)),
+        Outcome::Discarded { state, reply } => (Kind::Discarded, state, 0, Some(reply)),
+        Outcome::Deferred { state, .. } => (Kind::Deferred, state, 0, None),
+        Outcome::Rejected { state, .. } => (Kind::Rejected, state, 0, None),
     };
-    (machine, kind, to, reply)
+    (machine, kind, to, level, reply)
 }
 
 /// A message whose reply, if any, nothing depends on: a tell, or an ask without a continuation
@@ -398,14 +400,14 @@ where
         machine: Mc,
         context: &mut Mc::Context,
         reply: &mut Reply<'_, Mc>,
-    ) -> (Mc, Kind, StateId) {
-        let (machine, kind, to, answer) = dispatch(machine, context, self.message.clone());
+    ) -> (Mc, Kind, StateId, u8) {
+        let (machine, kind, to, level, answer) = dispatch(machine, context, self.message.clone());
         if reply.text
             && let Some(answer) = &answer
         {
             reply.shown = reply_text(answer);
         }
-        (machine, kind, to)
+        (machine, kind, to, level)
     }
 }
 
@@ -439,8 +441,8 @@ where
         machine: Mc,
         context: &mut Mc::Context,
         reply: &mut Reply<'_, Mc>,
-    ) -> (Mc, Kind, StateId) {
-        let (machine, kind, to, answer) = dispatch(machine, context, self.message.clone());
+    ) -> (Mc, Kind, StateId, u8) {
+        let (machine, kind, to, level, answer) = dispatch(machine, context, self.message.clone());
         if let Some(answer) = answer {
             if reply.text {
                 reply.shown = reply_text(&answer);
@@ -455,6 +457,6 @@ where
                 };
             }
         }
-        (machine, kind, to)
+        (machine, kind, to, level)
     }
 }

@@ -165,9 +165,10 @@ pub(crate) struct World<Mc: Machine> {
     flight: usize,
     /// The deferred message to replay next, when a replay is due (after a state change).
     pub(crate) replay: Option<u32>,
-    /// The state's timeout is armed: entered by a move into a state that declares one, spent
+    /// Which levels' timeouts are armed (bit `n`: level `n` of the state path; one bit for a flat
+    /// machine): entered by a move into a state that declares one, spent
     /// when it fires (a staying timeout does not re-arm, as in the actor).
-    pub(crate) armed: bool,
+    pub(crate) armed: u8,
 }
 
 impl<Mc: Machine + Clone> Clone for World<Mc>
@@ -229,7 +230,7 @@ pub(crate) struct View<'a, Mc: Machine> {
     flight: &'a [LetterId],
     deferred: &'a [LetterId],
     replay: Option<u32>,
-    armed: bool,
+    armed: u8,
 }
 
 impl<Mc: Machine> Clone for View<'_, Mc> {
@@ -274,7 +275,7 @@ pub(crate) struct Step {
     sent: Vec<LetterId>,
     queue: Queue,
     replay: Option<u32>,
-    armed: bool,
+    armed: u8,
     /// The fingerprint of the state reached, when [`Setup::step`] was given the parts of the
     /// parent's; and the parts of the state reached: the client's slot, the clients' sum and the
     /// deferred queue's hash.
@@ -297,7 +298,7 @@ impl Step {
             sent: Vec::new(),
             queue: Queue::Same,
             replay: None,
-            armed: false,
+            armed: 0,
             fingerprint: None,
             slot: 0,
             clients: 0,
@@ -445,7 +446,7 @@ struct Head<Mc: Machine> {
     machine: Mc,
     context: Mc::Context,
     replay: Option<u32>,
-    armed: bool,
+    armed: u8,
     flight: u32,
     deferred: u32,
     path_len: u32,
@@ -585,8 +586,9 @@ pub(crate) enum Event {
     Deliver { index: u32, keep: bool },
     /// The machine replays the deferred message at the replay cursor.
     Replay,
-    /// The current state's `#[timeout(..)]` fires: time passes, at any point between deliveries.
-    Elapse,
+    /// The `#[timeout(..)]` of the state at `level` of the state path fires: time passes, at any
+    /// point between deliveries.
+    Elapse { level: u8 },
 }
 
 impl Event {
@@ -594,7 +596,9 @@ impl Event {
     /// nothing is in flight or due for replay. `at_end` properties are checked there — before a
     /// pending timeout fires and after — so a machine that times out in a cycle is checked too.
     pub(crate) fn only_time(events: &[Event]) -> bool {
-        events.iter().all(|event| matches!(event, Event::Elapse))
+        events
+            .iter()
+            .all(|event| matches!(event, Event::Elapse { .. }))
     }
 }
 
@@ -870,7 +874,7 @@ where
         let (width, flight) = (clients.len(), letters.len());
         clients.append(&mut letters);
         // The first state is entered at the start: its timeout is armed.
-        let armed = self.arms(&machine);
+        let armed = self.arms(&machine, 0);
         World {
             machine: Some(machine),
             context,
@@ -990,8 +994,14 @@ where
         }
         // Time may pass between any two deliveries: a state's timeout is one more event. (Not
         // without clients: the fingerprint's parts are per client.)
-        if world.armed && !world.clients.is_empty() {
-            out.push(Event::Elapse);
+        if world.armed != 0 && !world.clients.is_empty() {
+            // Each level's timer is its own event: a superstate's may fire before or after its
+            // substate's.
+            for level in 0..8 {
+                if world.armed & (1 << level) != 0 {
+                    out.push(Event::Elapse { level });
+                }
+            }
         }
         let arena = self.arena.borrow();
         let letters = &arena.letters;
@@ -1051,8 +1061,13 @@ where
         step: &mut Step,
     ) -> Result<Option<Mc>, Panicked> {
         let (id, taken) = match event {
-            Event::Elapse => {
-                return self.elapse((parent, parts), (machine, context), (coverage, text), step);
+            Event::Elapse { level } => {
+                return self.elapse(
+                    (parent, parts),
+                    (machine, context, level),
+                    (coverage, text),
+                    step,
+                );
             }
             Event::Deliver { index, keep } => {
                 let Some(&id) = parent.flight.get(index as usize) else {
@@ -1104,7 +1119,7 @@ where
             shown,
             ..
         } = reply;
-        let (machine, kind, to) = delivered.map_err(Panicked::from_payload)?;
+        let (machine, kind, to, level) = delivered.map_err(Panicked::from_payload)?;
         step.exercised(coverage, (from, message), text, || Happened {
             from,
             to,
@@ -1121,9 +1136,10 @@ where
             (kind, next, script, machine.progress() != progress),
             step,
         );
-        // A move enters a state: its timeout (if any) is armed anew; otherwise it stays as it was.
+        // A move enters a state at some level: the timeouts of that level and the ones inside it
+        // are armed anew, the outer ones keep running; otherwise they stay as they were.
         step.armed = if kind == Kind::Moved {
-            self.arms(&machine)
+            (parent.armed & below(level)) | self.arms(&machine, level)
         } else {
             parent.armed
         };
@@ -1132,9 +1148,16 @@ where
         Ok(Some(machine))
     }
 
-    /// Whether entering the state `machine` is in arms a timeout that the exploration lets fire.
-    fn arms(&self, machine: &Mc) -> bool {
-        self.timeouts && machine.timeout().is_some()
+    /// The timeouts that entering the state `machine` is in, from `level` in, arms (bit `n`:
+    /// level `n`), of those the exploration lets fire.
+    fn arms(&self, machine: &Mc, level: u8) -> u8 {
+        if !self.timeouts {
+            return 0;
+        }
+        let depth = machine.state_path().depth().min(8);
+        (usize::from(level)..depth)
+            .filter(|&at| machine.timeout_at(at).is_some())
+            .fold(0, |bits, at| bits | (1 << at))
     }
 
     /// [`step`](Self::step) for [`Event::Elapse`]: the current state's timeout cell runs. No
@@ -1142,11 +1165,12 @@ where
     fn elapse(
         &self,
         (parent, parts): (&View<'_, Mc>, Option<&Parts<'_>>),
-        (machine, context): (Mc, &mut Mc::Context),
+        (machine, context, level): (Mc, &mut Mc::Context, u8),
         (coverage, text): (Option<&mut Coverage>, bool),
         step: &mut Step,
     ) -> Result<Option<Mc>, Panicked> {
-        let Some(input) = Mc::timeout_input::<crate::Bare>(crate::Timeout::elapsed()) else {
+        let timeout = crate::Timeout::at_level(usize::from(level));
+        let Some(input) = Mc::timeout_input::<crate::Bare>(timeout) else {
             return Ok(None);
         };
         let message = Mc::input_message(&input);
@@ -1155,7 +1179,7 @@ where
         let delivered = catch_unwind(AssertUnwindSafe(|| {
             Mc::route(input, Elapse { machine, context })
         }));
-        let (machine, kind, to) = delivered.map_err(Panicked::from_payload)?;
+        let (machine, kind, to, moved) = delivered.map_err(Panicked::from_payload)?;
         // No letter: nothing was replayed, kept or redelivered, and a timeout has no reply.
         step.exercised(coverage, (from, message), text, || Happened {
             from,
@@ -1177,8 +1201,14 @@ where
         } else {
             parent.replay
         };
-        // Fired: spent, unless it moved into a state (perhaps the same) that arms one anew.
-        step.armed = kind == Kind::Moved && self.arms(&machine);
+        // Fired: spent, unless it moved into a state (perhaps the same) that arms one anew; a
+        // move re-arms its level and the ones inside it.
+        let kept = parent.armed & !(1 << level);
+        step.armed = if kind == Kind::Moved {
+            (kept & below(moved)) | self.arms(&machine, moved)
+        } else {
+            kept
+        };
         let arena = self.arena.borrow();
         step.fingerprint =
             self.fingerprint_after(&arena, (parent, parts), step, (&machine, context));
@@ -1365,7 +1395,7 @@ where
     }
 
     /// The fingerprint of a state with these parts, whose machine and context hash to `state`.
-    fn total(state: u64, clients: u64, queue: u64, (replay, armed): (Option<u32>, bool)) -> u64 {
+    fn total(state: u64, clients: u64, queue: u64, (replay, armed): (Option<u32>, u8)) -> u64 {
         state
             .wrapping_add(clients)
             .wrapping_add(mix(queue, replay.map_or(u64::MAX, u64::from)))
@@ -1516,13 +1546,23 @@ struct Elapse<'a, Mc: Machine> {
 }
 
 impl<Mc: Machine> crate::machine::Visit<Mc, crate::Bare> for Elapse<'_, Mc> {
-    type Output = (Mc, Kind, StateId);
+    type Output = (Mc, Kind, StateId, u8);
 
     fn visit<M: crate::Message>(self, message: M) -> Self::Output
     where
         Mc: crate::Accepts<M>,
     {
-        let (machine, kind, to, _) = super::script::dispatch(self.machine, self.context, message);
-        (machine, kind, to)
+        let (machine, kind, to, level, _) =
+            super::script::dispatch(self.machine, self.context, message);
+        (machine, kind, to, level)
+    }
+}
+
+/// The levels outside `level` (bits below it).
+fn below(level: u8) -> u8 {
+    if level >= 8 {
+        u8::MAX
+    } else {
+        (1u8 << level) - 1
     }
 }

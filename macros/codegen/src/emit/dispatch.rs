@@ -36,14 +36,30 @@ fn accepts(names: &Names<'_>, handlers: &str, message: usize) -> TokenStream {
     // user's `#[discard(..)]`, are built as spanned tokens.
     let mut text = String::new();
     let mut spanned = TokenStream::new();
+    let mut arms = 0;
+    // A superstate offers the message to its substate machine first; its own cell, if any, is
+    // the fallback inside that arm.
+    let is_timeout = model.messages[message].is_timeout();
+    for (s, state) in model.states.iter().enumerate() {
+        if model.forwards(s, message) || (is_timeout && state.substates.is_some()) {
+            spanned.extend(forward_arm(names, handlers, s, message));
+            arms += 1;
+        }
+    }
     for cell in &cells {
+        if model.forwards(cell.state, message)
+            || (is_timeout && model.states[cell.state].substates.is_some())
+        {
+            continue;
+        }
+        arms += 1;
         match &cell.action {
             Action::Discard => spanned.extend(discard_arm(names, cell)),
             _ => arm(names, handlers, cell, &mut text),
         }
     }
-    let catch_all = (cells.len() < model.states.len())
-        .then(|| quote!(state => __lockstep::reject(state, message),));
+    let catch_all =
+        (arms < model.states.len()).then(|| quote!(state => __lockstep::reject(state, message),));
     let arms = super::lex(&text);
     // With one message and no phantom variant, the one arm is the whole match: a catch-all
     // would be an unreachable pattern.
@@ -102,6 +118,76 @@ pub(super) fn input_args(names: &Names<'_>) -> TokenStream {
     quote!(<#(#params,)* __LockstepC>)
 }
 
+/// The arm of a superstate `s` for a message it forwards: the substate machine decides first; if
+/// it rejects, the superstate's own cell (if any) decides. A timeout goes down only when it was
+/// armed for a level inside; the superstate's own timeout is its own cell's. Built as tokens (a
+/// machine has few of them): the forwarding call is spanned on the message in the user's
+/// `#[substates(..)]`, so a message the substate machine does not accept is reported there.
+fn forward_arm(names: &Names<'_>, handlers: &str, s: usize, message: usize) -> TokenStream {
+    let model = names.model;
+    let state = &model.states[s];
+    let variant = &state.ident;
+    let inner = state
+        .data
+        .as_ref()
+        .map_or_else(|| quote!(()), |ty| quote!(#ty));
+    let ty = &model.messages[message].ty;
+    let ty_text = &model.messages[message].ty_text;
+    let at = u16_lit(s);
+    let fallback = if let Some(cell) = model.cell(s, message) {
+        let mut own = String::new();
+        match &cell.action {
+            Action::Discard => {
+                let _ = write!(
+                    own,
+                    "Self::{}(state) => (Self::{}(state), __lockstep::discard::<{ty_text}>({s}, message)),",
+                    state.name, state.name
+                );
+            }
+            _ => arm(names, handlers, cell, &mut own),
+        }
+        let own = super::lex(&own);
+        quote!({
+            #[allow(unreachable_patterns)]
+            match Self::#variant(state) {
+                #own
+                state => __lockstep::reject(state, message),
+            }
+        })
+    } else {
+        quote!(__lockstep::reject(Self::#variant(state), message))
+    };
+    if model.messages[message].is_timeout() {
+        return quote! {
+            Self::#variant(state) => match __lockstep::deeper(message) {
+                __lockstep::Ok(message) => {
+                    let (state, outcome) = __lockstep::forward_timeout::<#inner>(state, __lockstep::ctx::<Self, #inner>(context), message, #at);
+                    match outcome {
+                        __lockstep::Ok(outcome) => (Self::#variant(state), outcome),
+                        __lockstep::Err(message) => __lockstep::reject(Self::#variant(state), message),
+                    }
+                }
+                __lockstep::Err(message) => #fallback,
+            },
+        };
+    }
+    let span = state
+        .substates
+        .as_ref()
+        .and_then(|list| list.messages.iter().find(|&&(m, _)| m == message))
+        .map_or_else(proc_macro2::Span::call_site, |&(_, span)| span);
+    let forward = quote_spanned!(span=> __lockstep::forward::<#inner, #ty>);
+    quote! {
+        Self::#variant(state) => {
+            let (state, outcome) = #forward(state, __lockstep::ctx::<Self, #inner>(context), message, #at);
+            match outcome {
+                __lockstep::Ok(outcome) => (Self::#variant(state), outcome),
+                __lockstep::Err(message) => #fallback,
+            }
+        }
+    }
+}
+
 /// Appends the arm of one `on` or `defer` cell as text.
 fn arm(names: &Names<'_>, handlers: &str, cell: &Cell, out: &mut String) {
     let model = names.model;
@@ -111,7 +197,7 @@ fn arm(names: &Names<'_>, handlers: &str, cell: &Cell, out: &mut String) {
     let message = &model.messages[cell.message].ty_text;
     let handler = format!("{}_on_{}", state.snake, model.messages[cell.message].snake);
     let from = cell.state;
-    let bind = match (has_data, state.exit) {
+    let bind = match (has_data, state.exit || state.substates.is_some()) {
         (false, _) => "",
         (true, false) => "(state)",
         (true, true) => "(mut state)",
@@ -188,7 +274,11 @@ fn move_arm(
         let target = &model.states[*to];
         let enter = hook_call(handlers, target, "enter", "data");
         if target.data.is_some() {
-            let data = if target.enter { "mut data" } else { "data" };
+            let data = if target.enter || target.substates.is_some() {
+                "mut data"
+            } else {
+                "data"
+            };
             write!(
                 out,
                 "Self::{variant}{bind} => {{ {exit}let ({data}, reply) = __lockstep::split::<{message}, _>({invoke}); \
@@ -219,7 +309,10 @@ fn move_arm(
             let target = &model.states[t];
             let name = &target.name;
             let enter = hook_call(handlers, target, "enter", "data");
-            let _ = match (target.data.is_some(), target.enter) {
+            let _ = match (
+                target.data.is_some(),
+                target.enter || target.substates.is_some(),
+            ) {
                 (true, false) => {
                     write!(
                         branches,
@@ -254,22 +347,36 @@ fn move_arm(
     }
 }
 
-/// `Handlers::exit_state(context, &mut data); ` when `state` has that hook, else nothing.
+/// `Handlers::exit_state(context, &mut data); ` when `state` has that hook, else nothing. A
+/// superstate is entered outermost first (its hook, then its substate machine's `start`) and left
+/// innermost first (its substate machine's `leave`, then its hook).
 pub(super) fn hook_call(
     handlers: &str,
     state: &crate::model::State,
     when: &str,
     data: &str,
 ) -> String {
-    if !state.has_hook(when) {
+    let nested = state.substates.is_some();
+    if !state.has_hook(when) && !nested {
         return String::new();
     }
-    let arg = if state.data.is_some() {
-        format!(", &mut {data}")
+    let own = if state.has_hook(when) {
+        let arg = if state.data.is_some() {
+            format!(", &mut {data}")
+        } else {
+            String::new()
+        };
+        format!("{handlers}::{}(context{arg}); ", state.hook_name(when))
     } else {
         String::new()
     };
-    format!("{handlers}::{}(context{arg}); ", state.hook_name(when))
+    let inner = state.data_text.as_deref().unwrap_or("()");
+    let context = format!("::lockstep::__private::ctx::<Self, {inner}>(context)");
+    match (nested, when) {
+        (false, _) => own,
+        (true, "enter") => format!("{own}::lockstep::Machine::start(&mut {data}, {context}); "),
+        (true, _) => format!("::lockstep::Machine::leave(&mut {data}, {context}); {own}"),
+    }
 }
 
 /// A discard arm, spanned on the user's message so a message with a reply is reported there.

@@ -33,6 +33,18 @@ pub(super) fn emit(names: &Names<'_>) -> TokenStream {
 }
 
 fn cell_text(model: &Model, state: usize, message: usize) -> String {
+    let own = own_cell_text(model, state, message);
+    // Where the cell is decided: a superstate's substates first, then its own cell.
+    match (
+        &model.states[state].data_text,
+        model.forwards(state, message),
+    ) {
+        (Some(inner), true) => format!("`{}` first, else {own}", inner.replace(' ', "")),
+        _ => own,
+    }
+}
+
+fn own_cell_text(model: &Model, state: usize, message: usize) -> String {
     match model.cell(state, message).map(|c| &c.action) {
         Some(Action::Move(targets)) => {
             let names: Vec<String> = targets
@@ -60,18 +72,27 @@ fn state_label(model: &Model, index: usize) -> String {
     label
 }
 
+/// The messages the docs show: not the `Timeout` a superstate takes only to reach its substate
+/// machine's timers, when no state of this machine has a timeout of its own.
+fn shown_messages(model: &Model) -> Vec<usize> {
+    (0..model.messages.len())
+        .filter(|&m| !model.messages[m].is_timeout() || model.cells_of_message(m).next().is_some())
+        .collect()
+}
+
 fn table_with(model: &Model, header: impl Fn(usize) -> String) -> String {
+    let shown = shown_messages(model);
     let mut out = String::from("| state \\ message |");
-    for m in 0..model.messages.len() {
+    for &m in &shown {
         let _ = write!(out, " {} |", header(m));
     }
     out.push_str("\n|---|");
-    for _ in &model.messages {
+    for _ in &shown {
         out.push_str("---|");
     }
     for s in 0..model.states.len() {
         let _ = write!(out, "\n| {} |", state_label(model, s));
-        for m in 0..model.messages.len() {
+        for &m in &shown {
             let _ = write!(out, " {} |", cell_text(model, s, m));
         }
     }
@@ -120,7 +141,17 @@ fn page(model: &Model) -> String {
             let _ = write!(doc, "\n{}\n", text.join("\n"));
         }
         let cells: Vec<_> = model.cells_of_state(s).collect();
-        if cells.is_empty() {
+        if let (Some(list), Some(inner)) = (&state.substates, &state.data_text) {
+            let forwarded: Vec<String> = list.messages.iter().map(|&(m, _)| link(m)).collect();
+            let _ = write!(
+                doc,
+                "\nA superstate: its data is the machine `{}`, which decides {} first; the cells \
+                 below decide what it rejects. `lockstep::mermaid::<{}>()` draws its substates.\n",
+                inner.replace(' ', ""),
+                forwarded.join(", "),
+                model.ident
+            );
+        } else if cells.is_empty() {
             doc.push_str("\nAccepts no message.\n");
         }
         doc.push('\n');

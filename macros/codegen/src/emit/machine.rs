@@ -378,12 +378,53 @@ fn machine_impl(names: &Names<'_>) -> TokenStream {
     }
 }
 
-/// `timeout`, `timeout_input` and `start`, only for machines that declare timeouts or enter hooks
-/// (the trait's defaults say "none").
+/// `timeout`, `timeout_input`, `start` and `leave`, only for machines that declare timeouts or
+/// hooks, and what a superstate adds (`state_path`, `timeout_at`); the trait's defaults say "none"
+/// and "one level".
 fn lifecycle(names: &Names<'_>) -> TokenStream {
     let model = names.model;
     let mut out = String::new();
     let any = |state: &crate::model::State| if state.data.is_some() { "(..)" } else { "" };
+    let has_timeout_message = model
+        .messages
+        .iter()
+        .any(crate::model::MessageRef::is_timeout);
+    if has_timeout_message {
+        let input = &names.input;
+        let _ = write!(
+            out,
+            "#[inline] fn timeout_input<__LockstepC: ::lockstep::Carrier>(item: ::lockstep::__private::Of<__LockstepC, ::lockstep::Timeout>) \
+             -> ::lockstep::__private::Option<Self::Input<__LockstepC>> {{ ::lockstep::__private::Some({input}::Timeout(item)) }} \
+             #[inline] fn dispatch_timeout(self, context: &mut Self::Context, timeout: ::lockstep::Timeout) \
+             -> (Self, ::lockstep::Outcome<::lockstep::Timeout>) {{ <Self as ::lockstep::Accepts<::lockstep::Timeout>>::dispatch(self, context, timeout) }}"
+        );
+    }
+    if model.nested {
+        let mut paths = String::new();
+        let mut timeouts = String::new();
+        for (i, state) in model.states.iter().enumerate() {
+            if state.substates.is_some() {
+                let _ = write!(
+                    paths,
+                    "Self::{}(inner) => ::lockstep::StatePath::of(&Self::STATES[{i}]).then(::lockstep::Machine::state_path(inner)),",
+                    state.name
+                );
+                let _ = write!(
+                    timeouts,
+                    "Self::{}(inner) => ::lockstep::Machine::timeout_at(inner, level - 1),",
+                    state.name
+                );
+            }
+        }
+        let _ = write!(
+            out,
+            "fn state_path(&self) -> ::lockstep::StatePath {{ #[allow(unreachable_patterns)] match self {{ {paths} \
+             _ => ::lockstep::StatePath::of(&Self::STATES[::lockstep::Machine::state(self).index()]) }} }} \
+             fn timeout_at(&self, level: usize) -> ::lockstep::__private::Option<::lockstep::__private::Duration> {{ \
+             if level == 0 {{ return ::lockstep::Machine::timeout(self); }} \
+             #[allow(unreachable_patterns)] match self {{ {timeouts} _ => ::lockstep::__private::None }} }}"
+        );
+    }
     if model.states.iter().any(|s| s.timeout.is_some()) {
         let mut arms = String::new();
         for state in &model.states {
@@ -396,20 +437,25 @@ fn lifecycle(names: &Names<'_>) -> TokenStream {
                 );
             }
         }
-        let input = &names.input;
         let _ = write!(
             out,
             "#[inline] fn timeout(&self) -> ::lockstep::__private::Option<::lockstep::__private::Duration> {{ \
-             #[allow(unreachable_patterns)] match self {{ {arms} _ => ::lockstep::__private::None }} }} \
-             #[inline] fn timeout_input<__LockstepC: ::lockstep::Carrier>(item: ::lockstep::__private::Of<__LockstepC, ::lockstep::Timeout>) \
-             -> ::lockstep::__private::Option<Self::Input<__LockstepC>> {{ ::lockstep::__private::Some({input}::Timeout(item)) }}"
+             #[allow(unreachable_patterns)] match self {{ {arms} _ => ::lockstep::__private::None }} }}"
         );
     }
-    if model.states.iter().any(|s| s.enter) {
+    // `start` enters the current state (outermost first), `leave` exits it (innermost first).
+    for (when, method) in [("enter", "start"), ("exit", "leave")] {
+        if !model
+            .states
+            .iter()
+            .any(|s| s.has_hook(when) || s.substates.is_some())
+        {
+            continue;
+        }
         let handlers = names.handlers_path.to_string();
         let mut arms = String::new();
         for state in &model.states {
-            let call = super::dispatch::hook_call(&handlers, state, "enter", "*state");
+            let call = super::dispatch::hook_call(&handlers, state, when, "*state");
             if !call.is_empty() {
                 let bind = if state.data.is_some() { "(state)" } else { "" };
                 let _ = write!(arms, "Self::{}{bind} => {{ {call}}}", state.name);
@@ -417,7 +463,7 @@ fn lifecycle(names: &Names<'_>) -> TokenStream {
         }
         let _ = write!(
             out,
-            "#[inline] fn start(&mut self, context: &mut Self::Context) {{ \
+            "#[inline] fn {method}(&mut self, context: &mut Self::Context) {{ \
              #[allow(unreachable_patterns)] match self {{ {arms} _ => {{}} }} }}"
         );
     }
@@ -430,6 +476,7 @@ fn lifecycle(names: &Names<'_>) -> TokenStream {
 }
 
 /// `STATES`, `MESSAGES` and `CELL_TABLE`: the matrix as data, for drivers, errors, docs and coverage.
+/// A superstate's entry points at its substate machine's own tables.
 fn tables(model: &crate::model::Model) -> TokenStream {
     // Text, lexed once: one entry per state and per declared cell (see `super::lex`). String
     // literals are written with `{:?}`, which escapes them as Rust source.
@@ -455,7 +502,17 @@ fn tables(model: &crate::model::Model) -> TokenStream {
                 let _ = write!(out, "{:?},", model.messages[c.message].text);
             }
         }
-        out.push_str("] },");
+        out.push_str("], substates: ");
+        match (&s.substates, &s.data_text) {
+            (Some(_), Some(inner)) => {
+                let _ = write!(
+                    out,
+                    "::lockstep::__private::Some(&::lockstep::MachineInfo::of::<{inner}>())"
+                );
+            }
+            _ => out.push_str("::lockstep::__private::None"),
+        }
+        out.push_str(" },");
     }
     out.push_str("]; const MESSAGES: &'static [&'static str] = &[");
     for m in &model.messages {

@@ -8,6 +8,7 @@
 //! - `machine`: the `Machine` impl and the `Input` enum that carries any of the machine's messages
 //!   (with the trait impls `#[machine(derive(..))]` asks for);
 //! - `docs`: the table, per-state summaries and diagrams on the machine's page, and `MERMAID`/`DOT`;
+//! - `substates`: the checks of each `#[substates(..)]` list against the substate machine;
 //! - `message`: `#[derive(Message)]`.
 //!
 //! Every path is absolute (`::lockstep::…`, `::core::…` through `::lockstep::__private`), so the
@@ -19,6 +20,7 @@ mod handlers;
 mod machine;
 mod message;
 mod states;
+mod substates;
 mod typestate;
 
 extern crate proc_macro;
@@ -220,6 +222,9 @@ pub(crate) fn machine(model: &Model, stub: bool) -> TokenStream {
     out.extend(states::emit(&names));
     out.extend(machine::emit(&names));
     out.extend(dispatch::emit(&names));
+    if !stub {
+        out.extend(substates::emit(&names));
+    }
     if model.typestate {
         out.extend(typestate::emit(&names));
     }

@@ -57,6 +57,12 @@ fn transition(names: &Names<'_>, cell: &Cell) -> TokenStream {
         }
         Action::Defer => return TokenStream::new(),
     };
+    // A superstate's own cell for a message its substates get first decides only when they
+    // reject it, which the superstate's type cannot tell: that message is sent through the
+    // machine's dispatch, not the typestate.
+    if model.forwards(cell.state, cell.message) {
+        return TokenStream::new();
+    }
     let stubbed = names.body(&body);
     quote! {
         #[automatically_derived]
@@ -112,7 +118,7 @@ fn move_body(names: &Names<'_>, cell: &Cell, targets: &[usize]) -> (TokenStream,
     let join = quote!(<#message as ::lockstep::Message>::join_reply);
     let handler = model.handler_name(cell);
     let source = &model.states[cell.state];
-    let pattern = if source.exit {
+    let pattern = if source.exit || source.substates.is_some() {
         names.state_pattern(cell.state, &quote!(mut state))
     } else {
         names.state_pattern(cell.state, &quote!(state))
@@ -132,11 +138,12 @@ fn move_body(names: &Names<'_>, cell: &Cell, targets: &[usize]) -> (TokenStream,
             let enter = hook(names, *target, "enter", &quote!(data));
             let body = if model.states[*target].data.is_some() {
                 let value = names.state_value(*target, &quote!(data));
-                let data = if model.states[*target].enter {
-                    quote!(mut data)
-                } else {
-                    quote!(data)
-                };
+                let data =
+                    if model.states[*target].enter || model.states[*target].substates.is_some() {
+                        quote!(mut data)
+                    } else {
+                        quote!(data)
+                    };
                 quote! {
                     let #pattern = self;
                     let (#data, reply) = <#message as ::lockstep::Message>::split_reply(#invoke);
@@ -159,7 +166,7 @@ fn move_body(names: &Names<'_>, cell: &Cell, targets: &[usize]) -> (TokenStream,
             let cell_enum = names.cell_enum(cell.state, cell.message);
             let enters: Vec<TokenStream> = targets
                 .iter()
-                .filter(|&&t| model.states[t].enter)
+                .filter(|&&t| model.states[t].enter || model.states[t].substates.is_some())
                 .map(|&t| {
                     let variant = &model.states[t].ident;
                     let enter = hook(names, t, "enter", &quote!(*data));
@@ -195,15 +202,25 @@ fn move_body(names: &Names<'_>, cell: &Cell, targets: &[usize]) -> (TokenStream,
 /// The call of state `index`'s `enter` or `exit` hook on `data`, if it has one.
 fn hook(names: &Names<'_>, index: usize, when: &str, data: &TokenStream) -> TokenStream {
     let state = &names.model.states[index];
-    if !state.has_hook(when) {
-        return TokenStream::new();
+    let own = if state.has_hook(when) {
+        let context = &names.context;
+        let handlers = &names.handlers;
+        let args = &names.ty_args;
+        let method = quote::format_ident!("{}", state.hook_name(when));
+        let data = state.data.is_some().then(|| quote!(, &mut #data));
+        quote!(<#context as #handlers #args>::#method(context #data);)
+    } else {
+        TokenStream::new()
+    };
+    // A superstate is entered outermost first and left innermost first (as in the dispatch).
+    let machine = &names.machine_ty;
+    let inner = &state.data;
+    let context = quote!(::lockstep::__private::ctx::<#machine, #inner>(context));
+    match (state.substates.is_some(), when) {
+        (false, _) => own,
+        (true, "enter") => quote!(#own ::lockstep::Machine::start(&mut #data, #context);),
+        (true, _) => quote!(::lockstep::Machine::leave(&mut #data, #context); #own),
     }
-    let context = &names.context;
-    let handlers = &names.handlers;
-    let args = &names.ty_args;
-    let method = quote::format_ident!("{}", state.hook_name(when));
-    let data = state.data.is_some().then(|| quote!(, &mut #data));
-    quote!(<#context as #handlers #args>::#method(context #data);)
 }
 
 /// `TypedState`: which machine and state a state struct is (an actor session checks it).

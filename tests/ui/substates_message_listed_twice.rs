@@ -1,0 +1,36 @@
+use lockstep::{Machine, Message};
+
+#[derive(Message)]
+pub struct Connect;
+#[derive(Message)]
+pub struct Hello;
+#[derive(Message)]
+pub struct Bye;
+
+#[derive(Machine)]
+pub enum Phase {
+    #[initial]
+    #[on(Hello => Streaming)]
+    Handshaking,
+    #[on(Bye => Handshaking)]
+    Streaming,
+}
+
+impl PhaseHandlers for () {}
+
+#[derive(Machine)]
+pub enum Session {
+    #[initial]
+    #[on(Connect => Active)]
+    Idle,
+    #[substates(Hello, Bye, Hello)]
+    Active(Phase),
+}
+
+impl SessionHandlers for () {
+    fn idle_on_connect(&mut self, _: Connect) -> Phase {
+        Phase::Handshaking
+    }
+}
+
+fn main() {}
