@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident, Token, Type, Visibility};
 
 use crate::errors::Errors;
-use crate::names::did_you_mean;
+use crate::names::{did_you_mean, plain};
 
 /// The keys of `#[machine(..)]`.
 pub const MACHINE_KEYS: &[&str] = &["context", "exhaustive", "typestate", "derive"];
@@ -135,7 +135,7 @@ pub fn machine(input: TokenStream, errors: &mut Errors) -> Option<MachineSpec> {
 
     let mut spec = MachineSpec {
         vis: input.vis.clone(),
-        ident: input.ident.clone(),
+        ident: plain(&input.ident),
         generics: input.generics.clone(),
         context: None,
         exhaustive: None,
@@ -328,7 +328,7 @@ fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
         );
     }
     let mut state = StateSpec {
-        ident: variant.ident.clone(),
+        ident: plain(&variant.ident),
         docs: Vec::new(),
         data,
         initial: None,
@@ -628,7 +628,13 @@ fn cell(
     errors: &mut Errors,
 ) -> Option<CellSpec> {
     let message = match args.message {
-        Type::Path(path) if path.qself.is_none() => path,
+        Type::Path(mut path) if path.qself.is_none() => {
+            // `r#Coin` is `Coin`: one message, however its path is spelled.
+            for segment in &mut path.path.segments {
+                segment.ident = plain(&segment.ident);
+            }
+            path
+        }
         other => {
             errors.spanned(
                 &other,
@@ -683,12 +689,12 @@ fn cell(
 /// `State`.
 fn target(path: &syn::Path, errors: &mut Errors) -> Ident {
     if let Some(ident) = path.get_ident() {
-        return ident.clone();
+        return plain(ident);
     }
     // `parse_mod_style` never yields an empty path.
     let last = path.segments.last().map_or_else(
         || Ident::new("__lockstep_missing", path.span()),
-        |s| s.ident.clone(),
+        |s| plain(&s.ident),
     );
     errors.spanned(
         path,
