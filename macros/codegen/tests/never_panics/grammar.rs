@@ -615,7 +615,7 @@ impl Spec {
             Some(Misplaced::Machine) | None => {}
         }
         let generics = if self.generic { "<T>" } else { "" };
-        let _ = writeln!(out, "pub enum Machine{generics} {{");
+        let _ = writeln!(out, "pub enum Flow{generics} {{");
         for (index, state) in self.states.iter().enumerate() {
             self.render_state(index, state, &mut out);
         }
@@ -835,7 +835,7 @@ impl Spec {
             if state.discriminant {
                 return Err("a discriminant".into());
             }
-            if state.initial > 1 || state.initial_args {
+            if state.initial > 1 || (state.initial_args && state.initial > 0) {
                 return Err("`#[initial]` twice or with arguments".into());
             }
             if state.hook_args && (state.enter || state.exit) {
@@ -985,7 +985,7 @@ impl Spec {
             machine = machine.replacen("pub enum", "#[machine(context = Counter)]\npub enum", 1);
         }
         out.push_str(&machine);
-        out.push_str("\nimpl MachineHandlers for Counter {\n");
+        out.push_str("\nimpl FlowHandlers for Counter {\n");
         for (index, state) in self.states.iter().enumerate() {
             let state_snake = snake(self.state_name(index));
             let has_data = state.shape == Shape::Data;
@@ -1002,25 +1002,25 @@ impl Spec {
                         let data = if has_data { "data: u32, " } else { "" };
                         let (returns, body) = if let [to] = targets[..] {
                             if self.states[to].shape == Shape::Data {
-                                ("u32".to_owned(), "7".to_owned())
+                                (" -> u32".to_owned(), "\n        7".to_owned())
                             } else {
-                                ("()".to_owned(), "()".to_owned())
+                                (String::new(), String::new())
                             }
                         } else {
                             // The handler chooses the last target it lists.
                             let to = *targets.last().unwrap_or(&0);
                             let enum_name =
-                                format!("Machine{}On{message}", self.state_name(index));
+                                format!("Flow{}On{message}", self.state_name(index));
                             let value = if self.states[to].shape == Shape::Data {
                                 format!("{enum_name}::{}(7)", self.state_name(to))
                             } else {
                                 format!("{enum_name}::{}", self.state_name(to))
                             };
-                            (enum_name, value)
+                            (format!(" -> {enum_name}"), format!("\n        {value}"))
                         };
                         let _ = writeln!(
                             out,
-                            "    fn {method}(&mut self, {data}_: {message_ty}) -> {returns} {{\n        self.handlers += 1;\n        {body}\n    }}"
+                            "    fn {method}(&mut self, {data}_: {message_ty}){returns} {{\n        self.handlers += 1;{body}\n    }}"
                         );
                     }
                     Action::Stay => {
@@ -1045,9 +1045,9 @@ impl Spec {
         }
         out.push_str("}\n\nfn main() {\n    let mut context = Counter::default();\n");
         let initial_value = if self.states[resolved.initial].shape == Shape::Data {
-            format!("Machine::{}(0)", self.state_name(resolved.initial))
+            format!("Flow::{}(0)", self.state_name(resolved.initial))
         } else {
-            format!("Machine::{}", self.state_name(resolved.initial))
+            format!("Flow::{}", self.state_name(resolved.initial))
         };
         let _ = writeln!(
             out,
@@ -1066,7 +1066,14 @@ impl Spec {
             .chain(std::iter::once("Timeout"))
             .collect();
         for &step in steps {
-            let message = choices[step % choices.len()];
+            // Two steps in three send something the current state decides (so the run gets
+            // around the machine); the rest send anything, undecided messages included.
+            let decided: Vec<&str> = resolved.cells[current].keys().copied().collect();
+            let message = if step % 3 == 0 || decided.is_empty() {
+                choices[step % choices.len()]
+            } else {
+                decided[(step / 3) % decided.len()]
+            };
             let cell = resolved.cells[current].get(message);
             let accepted = !matches!(cell, None | Some(Action::Defer));
             if message == "Timeout" {
