@@ -372,24 +372,8 @@ fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
     };
     // A state attribute on the state's data field is reported, then read as the state's own, so
     // the rest of the spec is checked as the user meant it.
+    misplaced_on_fields(variant, &state.ident, errors);
     let field_attrs = variant.fields.iter().flat_map(|field| &field.attrs);
-    for attr in field_attrs.clone() {
-        if let Some(name) = state_attribute(attr) {
-            errors.spanned(
-                attr,
-                format!(
-                    "{} belongs on the state `{}`, not on its data: write it above the variant",
-                    written(attr, &name),
-                    state.ident
-                ),
-            );
-        } else if attr.path().is_ident("machine") {
-            errors.spanned(
-                attr,
-                "`#[machine(..)]` belongs on the enum, not on a state's data",
-            );
-        }
-    }
     let field_state_attrs = field_attrs.filter(|attr| state_attribute(attr).is_some());
     for attr in variant.attrs.iter().chain(field_state_attrs) {
         let Some(name) = attr.path().get_ident().map(Ident::to_string) else {
@@ -448,6 +432,26 @@ fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
         }
     }
     state
+}
+
+/// Reports lockstep attributes written on a state's data field instead of the state.
+fn misplaced_on_fields(variant: &syn::Variant, state: &Ident, errors: &mut Errors) {
+    for attr in variant.fields.iter().flat_map(|field| &field.attrs) {
+        if let Some(name) = state_attribute(attr) {
+            errors.spanned(
+                attr,
+                format!(
+                    "{} belongs on the state `{state}`, not on its data: write it above the variant",
+                    written(attr, &name),
+                ),
+            );
+        } else if attr.path().is_ident("machine") {
+            errors.spanned(
+                attr,
+                "`#[machine(..)]` belongs on the enum, not on a state's data",
+            );
+        }
+    }
 }
 
 /// One cell attribute, `#[on(..)]`, `#[discard(..)]` or `#[defer(..)]` (`kind`), with one cell per
@@ -692,7 +696,9 @@ fn cell(
         // no message: their name would become an `Input` variant that is a keyword.
         Type::Path(path)
             if path.path.segments.last().is_some_and(|s| {
-                ["Self", "self", "super", "crate"].iter().any(|k| s.ident == k)
+                ["Self", "self", "super", "crate"]
+                    .iter()
+                    .any(|k| s.ident == k)
             }) =>
         {
             let last = path.path.segments.last().map(|s| s.ident.to_string());
@@ -1078,7 +1084,7 @@ mod tests {
             #[on(Open => Opened)]
             enum Door {
                 #[machine(exhaustive)]
-                Closed(#[initial] Key, ),
+                Closed(#[initial] Key),
                 Opened,
             }
         ));
@@ -1143,7 +1149,10 @@ mod tests {
         let spec = spec.unwrap();
         assert_eq!(spec.ident, "Door");
         assert_eq!(spec.states[0].ident, "Closed");
-        assert_eq!(spec.states[0].cells[0].message.path.segments[0].ident, "Open");
+        assert_eq!(
+            spec.states[0].cells[0].message.path.segments[0].ident,
+            "Open"
+        );
         let out = crate::expand_machine(quote!(
             enum Door {
                 #[initial]
@@ -1158,7 +1167,10 @@ mod tests {
         assert!(!out.contains("compile_error"), "{out}");
         assert!(out.contains("fn idle_on_tick"), "{out}");
         assert!(out.contains("fn idle_on_timeout"), "{out}");
-        assert!(out.contains("fn match_on_tick"), "a keyword state keeps `r#` but not in method names");
+        assert!(
+            out.contains("fn match_on_tick"),
+            "a keyword state keeps `r#` but not in method names"
+        );
     }
 
     #[test]

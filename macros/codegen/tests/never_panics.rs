@@ -28,6 +28,7 @@
 #[path = "never_panics/grammar.rs"]
 mod grammar;
 
+use std::fmt::Write as _;
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
@@ -55,7 +56,10 @@ thread_local! {
 }
 
 /// Runs one derive, turning a panic into an error that carries its message.
-fn expand(derive: fn(TokenStream) -> TokenStream, input: &TokenStream) -> Result<TokenStream, String> {
+fn expand(
+    derive: fn(TokenStream) -> TokenStream,
+    input: &TokenStream,
+) -> Result<TokenStream, String> {
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| {
         let default = std::panic::take_hook();
@@ -81,19 +85,19 @@ fn expand(derive: fn(TokenStream) -> TokenStream, input: &TokenStream) -> Result
 /// The byte range the input's tokens cover (`span-locations` gives every parsed token its place in
 /// a per-thread source map; `Span::call_site()` is `0..0`, outside every input).
 fn covered(input: &TokenStream) -> Range<usize> {
-    fn walk(stream: &TokenStream, range: &mut Range<usize>) {
+    fn walk(stream: &TokenStream, bounds: &mut (usize, usize)) {
         for tree in stream.clone() {
             let r = tree.span().byte_range();
-            range.start = range.start.min(r.start);
-            range.end = range.end.max(r.end);
+            bounds.0 = bounds.0.min(r.start);
+            bounds.1 = bounds.1.max(r.end);
             if let TokenTree::Group(group) = tree {
-                walk(&group.stream(), range);
+                walk(&group.stream(), bounds);
             }
         }
     }
-    let mut range = usize::MAX..0;
-    walk(input, &mut range);
-    range
+    let mut bounds = (usize::MAX, 0);
+    walk(input, &mut bounds);
+    bounds.0..bounds.1
 }
 
 /// The span of each `compile_error!` in the output, as byte ranges.
@@ -119,7 +123,10 @@ fn compile_errors(output: &TokenStream) -> Vec<Range<usize>> {
 }
 
 /// Every `compile_error!` points into the input.
-fn errors_point_into_input(input: &TokenStream, errors: &[Range<usize>]) -> Result<(), TestCaseError> {
+fn errors_point_into_input(
+    input: &TokenStream,
+    errors: &[Range<usize>],
+) -> Result<(), TestCaseError> {
     let covered = covered(input);
     for error in errors {
         prop_assert!(
@@ -241,13 +248,81 @@ enum Mutation {
 
 /// Tokens a mutation inserts: the grammar's own words and punctuation, and its near misses.
 const LEXEMES: &[&str] = &[
-    "on", "discard", "defer", "initial", "terminal", "timeout", "enter", "exit", "machine", "message",
-    "context", "exhaustive", "typestate", "derive", "reply", "final", "ignore", "Self", "self", "crate",
-    "super", "r#type", "r#Idle", "r#Coin", "_", "Idle", "Busy", "Coin", "Push", "Timeout", "Input",
-    "lockstep", "T", "'a", "=>", "->", "|", ",", ":", "::", "<", ">", "=", "#", "!", "&", ";", ".",
-    "@", "?", "+", "*", "()", "[]", "{}", "(Coin => Idle)", "[on(Coin)]", "#[initial]", "30s",
-    "1.5s", "0s", "5sec", "1e3s", "0.0000000001s", "30", "\"s\"", "'c'", "1u8", "b\"x\"",
-    "99999999999999999999999999h", "-1", "1.", "0x10s", "r\"raw\"", "c\"c\"",
+    "on",
+    "discard",
+    "defer",
+    "initial",
+    "terminal",
+    "timeout",
+    "enter",
+    "exit",
+    "machine",
+    "message",
+    "context",
+    "exhaustive",
+    "typestate",
+    "derive",
+    "reply",
+    "final",
+    "ignore",
+    "Self",
+    "self",
+    "crate",
+    "super",
+    "r#type",
+    "r#Idle",
+    "r#Coin",
+    "_",
+    "Idle",
+    "Busy",
+    "Coin",
+    "Push",
+    "Timeout",
+    "Input",
+    "lockstep",
+    "T",
+    "'a",
+    "=>",
+    "->",
+    "|",
+    ",",
+    ":",
+    "::",
+    "<",
+    ">",
+    "=",
+    "#",
+    "!",
+    "&",
+    ";",
+    ".",
+    "@",
+    "?",
+    "+",
+    "*",
+    "()",
+    "[]",
+    "{}",
+    "(Coin => Idle)",
+    "[on(Coin)]",
+    "#[initial]",
+    "30s",
+    "1.5s",
+    "0s",
+    "5sec",
+    "1e3s",
+    "0.0000000001s",
+    "30",
+    "\"s\"",
+    "'c'",
+    "1u8",
+    "b\"x\"",
+    "99999999999999999999999999h",
+    "-1",
+    "1.",
+    "0x10s",
+    "r\"raw\"",
+    "c\"c\"",
 ];
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -326,7 +401,7 @@ fn mutate(mut lexemes: Vec<String>, mutations: &[Mutation]) -> Vec<String> {
             }
             Mutation::Replace(i, lexeme) => {
                 let i = i.index(lexemes.len());
-                lexemes[i] = (*lexeme).to_owned();
+                (*lexeme).clone_into(&mut lexemes[i]);
             }
             Mutation::Insert(i, lexeme) => {
                 let i = i.index(lexemes.len() + 1);
@@ -397,7 +472,10 @@ fn message_spec() -> impl Strategy<Value = (Source, bool)> {
         let attrs = if texts.is_empty() {
             String::new()
         } else if split {
-            texts.iter().map(|k| format!("#[message({k})] ")).collect()
+            texts.iter().fold(String::new(), |mut out, k| {
+                let _ = write!(out, "#[message({k})] ");
+                out
+            })
         } else {
             format!("#[message({})] ", texts.join(", "))
         };
@@ -448,7 +526,11 @@ fn programs() -> Vec<(String, String)> {
 #[test]
 fn generated_programs_are_current() {
     let programs = programs();
-    assert_eq!(programs.len(), PROGRAMS, "the generator ran out of valid specs");
+    assert_eq!(
+        programs.len(),
+        PROGRAMS,
+        "the generator ran out of valid specs"
+    );
     let dir = generated_dir();
     if std::env::var_os("LOCKSTEP_REGENERATE").is_some() {
         std::fs::create_dir_all(&dir).unwrap();
@@ -484,5 +566,8 @@ fn the_generator_makes_valid_and_invalid_specs() {
         *reasons.entry(reason).or_insert(0) += 1;
     }
     let valid = reasons.get("valid").copied().unwrap_or(0);
-    assert!((300..=700).contains(&valid), "{valid} of 1000 valid: {reasons:#?}");
+    assert!(
+        (300..=700).contains(&valid),
+        "{valid} of 1000 valid: {reasons:#?}"
+    );
 }

@@ -11,7 +11,9 @@ use proptest::prelude::*;
 
 /// State names. Distinct snake cases that meet no message's (so no handler-name collisions unless
 /// a case asks for one), and none of them a generated item's suffix.
-pub const STATES: &[&str] = &["Idle", "Busy", "Done", "Open", "Closed", "Paid", "Waiting", "Failed"];
+pub const STATES: &[&str] = &[
+    "Idle", "Busy", "Done", "Open", "Closed", "Paid", "Waiting", "Failed",
+];
 /// Message names.
 pub const MESSAGES: &[&str] = &["Coin", "Push", "Tick", "Kick", "Ping", "Stop"];
 
@@ -48,6 +50,8 @@ pub enum Misplaced {
     Machine,
 }
 
+// One flag per attribute the state may carry, as the user writes them.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Clone, Debug)]
 pub struct State {
     /// Written as `r#Idle`: the same identifier as `Idle` to Rust.
@@ -542,7 +546,11 @@ fn decide_every_cell(states: &mut [State]) {
             })
             .collect();
         if !items.is_empty() {
-            let kind = if index % 2 == 0 { Kind::Defer } else { Kind::Discard };
+            let kind = if index % 2 == 0 {
+                Kind::Defer
+            } else {
+                Kind::Discard
+            };
             state.cells.push(CellAttr {
                 kind,
                 form: AttrForm::Normal,
@@ -681,8 +689,7 @@ impl Spec {
                     let _ = writeln!(out, "    #[{keyword}()]");
                 }
                 AttrForm::Normal => {
-                    let items: Vec<String> =
-                        cell.items.iter().map(|i| self.item_text(i)).collect();
+                    let items: Vec<String> = cell.items.iter().map(|i| self.item_text(i)).collect();
                     let _ = writeln!(out, "    #[{keyword}({})]", items.join(", "));
                 }
             }
@@ -974,7 +981,10 @@ impl Spec {
              use lockstep::{{Driver, Machine, Message, Reason}};\n"
         );
         for name in &resolved.messages {
-            let _ = writeln!(out, "#[derive(Message, Debug, Clone, PartialEq)]\npub struct {name};");
+            let _ = writeln!(
+                out,
+                "#[derive(Message, Debug, Clone, PartialEq)]\npub struct {name};"
+            );
         }
         out.push_str(
             "\n#[derive(Default)]\npub struct Counter {\n    handlers: u32,\n    enters: u32,\n    exits: u32,\n}\n\n",
@@ -985,6 +995,13 @@ impl Spec {
             machine = machine.replacen("pub enum", "#[machine(context = Counter)]\npub enum", 1);
         }
         out.push_str(&machine);
+        self.write_handlers(resolved, &mut out);
+        self.write_main(resolved, steps, &mut out);
+        out
+    }
+
+    /// The context's impl of the handler trait: every handler and hook, each counting its calls.
+    fn write_handlers(&self, resolved: &Resolved, out: &mut String) {
         out.push_str("\nimpl FlowHandlers for Counter {\n");
         for (index, state) in self.states.iter().enumerate() {
             let state_snake = snake(self.state_name(index));
@@ -1009,8 +1026,7 @@ impl Spec {
                         } else {
                             // The handler chooses the last target it lists.
                             let to = *targets.last().unwrap_or(&0);
-                            let enum_name =
-                                format!("Flow{}On{message}", self.state_name(index));
+                            let enum_name = format!("Flow{}On{message}", self.state_name(index));
                             let value = if self.states[to].shape == Shape::Data {
                                 format!("{enum_name}::{}(7)", self.state_name(to))
                             } else {
@@ -1043,7 +1059,12 @@ impl Spec {
                 }
             }
         }
-        out.push_str("}\n\nfn main() {\n    let mut context = Counter::default();\n");
+        out.push_str("}\n");
+    }
+
+    /// `main`: the steps, each followed by the state the spec says the machine is in.
+    fn write_main(&self, resolved: &Resolved, steps: &[usize], out: &mut String) {
+        out.push_str("\nfn main() {\n    let mut context = Counter::default();\n");
         let initial_value = if self.states[resolved.initial].shape == Shape::Data {
             format!("Flow::{}(0)", self.state_name(resolved.initial))
         } else {
@@ -1119,7 +1140,6 @@ impl Spec {
             out,
             "    assert_eq!(context.handlers, {handlers});\n    assert_eq!(context.enters, {enters});\n    assert_eq!(context.exits, {exits});\n}}"
         );
-        out
     }
 }
 
