@@ -127,3 +127,6 @@ mod book_design_notes {}
 #[cfg(doctest)]
 #[doc = include_str!("../../book/src/finding-races.md")]
 mod book_finding_races {}
+#[cfg(doctest)]
+#[doc = include_str!("../../book/src/testing.md")]
+mod book_testing {}
