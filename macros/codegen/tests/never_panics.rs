@@ -486,24 +486,24 @@ fn message_spec() -> impl Strategy<Value = (Source, bool)> {
 // ---- generated programs ----
 
 /// How many programs `tests/generated/` holds, and the steps each `main` runs.
-const PROGRAMS: usize = 6;
+const PROGRAMS: usize = 8;
 const STEPS: usize = 24;
 
 fn generated_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/generated")
 }
 
-/// The programs, from a fixed seed: valid runnable specs with at least three states.
+/// The programs, from a fixed seed: of the first valid runnable specs with at least three states,
+/// a greedy cover of their features (typestate, generics, timeouts, hooks, …): each program is the
+/// one that adds the most features the programs before it lack.
 fn programs() -> Vec<(String, String)> {
     let mut runner = TestRunner::new_with_rng(
         Config::default(),
         TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
     );
     let strategy = (grammar::spec(), vec(0..64usize, STEPS));
-    let mut out = Vec::new();
-    let mut tries = 0;
-    while out.len() < PROGRAMS && tries < 100_000 {
-        tries += 1;
+    let mut candidates = Vec::new();
+    for _ in 0..1500 {
         let Ok(tree) = strategy.new_tree(&mut runner) else {
             continue;
         };
@@ -511,11 +511,33 @@ fn programs() -> Vec<(String, String)> {
         let Ok(resolved) = spec.oracle() else {
             continue;
         };
-        if !spec.runnable() || spec.states.len() < 3 {
-            continue;
+        if spec.runnable() && spec.states.len() >= 3 {
+            let features = spec.features(&resolved);
+            candidates.push((spec, resolved, steps, features));
         }
+    }
+    let mut covered = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    while out.len() < PROGRAMS && !candidates.is_empty() {
+        // The first candidate with the most features not yet covered (then the most features).
+        let best = (0..candidates.len())
+            .max_by_key(|&i| {
+                let features = &candidates[i].3;
+                (
+                    features.difference(&covered).count(),
+                    features.len(),
+                    std::cmp::Reverse(i),
+                )
+            })
+            .unwrap_or(0);
+        let (spec, resolved, steps, features) = candidates.remove(best);
+        covered.extend(features.iter().copied());
         let name = format!("spec_{}.rs", out.len());
-        let title = format!("A random valid spec ({name}), driven through {STEPS} steps.");
+        let list: Vec<&str> = features.into_iter().collect();
+        let title = format!(
+            "A random valid spec ({name}) driven through {STEPS} steps; covers: {}.",
+            list.join(", ")
+        );
         out.push((name, spec.program(&resolved, &title, &steps)));
     }
     out
@@ -529,7 +551,7 @@ fn generated_programs_are_current() {
     assert_eq!(
         programs.len(),
         PROGRAMS,
-        "the generator ran out of valid specs"
+        "the generator ran out of specs covering anything new"
     );
     let dir = generated_dir();
     if std::env::var_os("LOCKSTEP_REGENERATE").is_some() {
