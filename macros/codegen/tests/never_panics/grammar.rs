@@ -20,6 +20,8 @@ pub const MESSAGES: &[&str] = &["Coin", "Push", "Tick", "Kick", "Ping", "Stop"];
 #[derive(Clone, Debug)]
 pub struct Spec {
     pub generic: bool,
+    /// Which of [`GENERICS`] a generic machine declares.
+    pub generic_form: usize,
     pub options: Vec<Opt>,
     /// `#[machine(..)]` keys all in one attribute, or one attribute each.
     pub options_split: bool,
@@ -56,8 +58,15 @@ pub enum Misplaced {
 pub struct State {
     /// Written as `r#Idle`: the same identifier as `Idle` to Rust.
     pub raw: bool,
-    /// Named `Input` (which collides with the input enum's struct under `typestate`).
-    pub named_input: bool,
+    /// A name from outside the pool: `Input` and `Handlers` (whose typestate structs would be
+    /// the input enum and the handler trait), `IDLE` (whose handlers are named like `Idle`'s).
+    pub rename: Option<&'static str>,
+    /// `#[terminal]`, `#[enter]` or `#[exit]` (the first it has) written twice.
+    pub doubled: bool,
+    /// `#[final]` written for `#[terminal]`.
+    pub final_keyword: bool,
+    /// Attributes that are not lockstep's (`#[allow(..)]`, `#[doc(alias = ..)]`): left alone.
+    pub foreign: bool,
     pub shape: Shape,
     pub discriminant: bool,
     /// How many `#[initial]` it carries (0, 1, 2).
@@ -90,6 +99,16 @@ pub struct Timeout {
     pub targets: Vec<Target>,
     pub form: TimeoutForm,
 }
+
+/// A generic machine's parameters; the generated programs use the first (their handlers make a
+/// `T` with `Default`).
+pub const GENERICS: &[&str] = &[
+    "<T: Default>",
+    "<T>",
+    "<'a, T: Default + 'a>",
+    "<T: Default, const N: usize>",
+    "<T> where T: Clone",
+];
 
 /// Durations as written, and whether each is one.
 pub const DURATIONS: &[(&str, bool)] = &[
@@ -298,14 +317,29 @@ fn state(generic: bool, sloppy: bool) -> impl Strategy<Value = State> {
             ],
             weighted_bool(0.2),
         ),
+        (
+            prop_oneof![
+                40 => Just(None),
+                1 => Just(Some("Input")),
+                1 => Just(Some("Handlers")),
+                1 => Just(Some("IDLE")),
+            ],
+            weighted_bool(p),
+            weighted_bool(p),
+            weighted_bool(0.1),
+        ),
     )
         .prop_map(
             |(
-                (raw, named_input, shape, discriminant, initial_args),
+                (raw, _, shape, discriminant, initial_args),
                 (terminal, enter, exit, hook_args, timeouts, cells, misplaced, doc),
+                (rename, doubled, final_keyword, foreign),
             )| State {
                 raw,
-                named_input,
+                rename,
+                doubled,
+                final_keyword,
+                foreign,
                 shape,
                 discriminant,
                 initial: 0,
@@ -365,7 +399,7 @@ pub fn spec() -> impl Strategy<Value = Spec> {
     (weighted_bool(0.15), any::<bool>()).prop_flat_map(|(generic, sloppy)| {
         let m = mistake(sloppy);
         (
-            Just(generic),
+            (Just(generic), 0..GENERICS.len()),
             Just(sloppy),
             options(sloppy),
             any::<bool>(),
@@ -387,7 +421,7 @@ pub fn spec() -> impl Strategy<Value = Spec> {
         )
             .prop_map(
                 |(
-                    generic,
+                    (generic, generic_form),
                     sloppy,
                     options,
                     options_split,
@@ -400,10 +434,11 @@ pub fn spec() -> impl Strategy<Value = Spec> {
                     fill,
                 )| {
                     let n = states.len();
-                    // One state at most is named `Input` (two states of one name are a rustc error).
-                    if let Some(first) = states.iter().position(|s| s.named_input) {
-                        for state in &mut states[first + 1..] {
-                            state.named_input = false;
+                    // Each name once (two variants of one name are rustc's error, not the derive's).
+                    let mut renamed = BTreeSet::new();
+                    for state in &mut states {
+                        if state.rename.is_some_and(|name| !renamed.insert(name)) {
+                            state.rename = None;
                         }
                     }
                     if n > 0 {
@@ -423,6 +458,7 @@ pub fn spec() -> impl Strategy<Value = Spec> {
                     }
                     Spec {
                         generic,
+                        generic_form,
                         options,
                         options_split,
                         states,
@@ -565,7 +601,9 @@ fn decide_every_cell(states: &mut [State]) {
 impl Spec {
     fn state_name(&self, index: usize) -> &'static str {
         match self.states.get(index) {
-            Some(s) if s.named_input => "Input",
+            Some(State {
+                rename: Some(name), ..
+            }) => name,
             _ => STATES[index],
         }
     }
@@ -623,7 +661,11 @@ impl Spec {
             Some(Misplaced::Machine) | None => {}
         }
         // A bound, so the handlers of a generated program can make a `T`.
-        let generics = if self.generic { "<T: Default>" } else { "" };
+        let generics = if self.generic {
+            GENERICS[self.generic_form]
+        } else {
+            ""
+        };
         let _ = writeln!(out, "pub enum Flow{generics} {{");
         for (index, state) in self.states.iter().enumerate() {
             self.render_state(index, state, &mut out);
@@ -636,6 +678,12 @@ impl Spec {
         if state.doc {
             let _ = writeln!(out, "    /// The state number {index}.");
         }
+        if state.foreign {
+            out.push_str("    #[allow(unused)]\n    #[doc(alias = \"other\")]\n");
+        }
+        if state.final_keyword {
+            out.push_str("    #[final]\n");
+        }
         if state.misplaced == Some(Misplaced::Machine) {
             out.push_str("    #[machine(exhaustive)]\n");
         }
@@ -646,7 +694,9 @@ impl Spec {
                 out.push_str("    #[initial]\n");
             }
         }
-        if state.terminal {
+        let twice =
+            |on: bool, first: bool| usize::from(on) * (1 + usize::from(state.doubled && first));
+        for _ in 0..twice(state.terminal, true) {
             out.push_str("    #[terminal]\n");
         }
         let hook = |name: &str| {
@@ -656,10 +706,10 @@ impl Spec {
                 format!("    #[{name}]\n")
             }
         };
-        if state.enter {
+        for _ in 0..twice(state.enter, !state.terminal) {
             out.push_str(&hook("enter"));
         }
-        if state.exit {
+        for _ in 0..twice(state.exit, !state.terminal && !state.enter) {
             out.push_str(&hook("exit"));
         }
         for timeout in &state.timeouts {
@@ -852,8 +902,20 @@ impl Spec {
             if state.misplaced.is_some() {
                 return Err("an attribute in the wrong place".into());
             }
-            if state.named_input && typestate {
-                return Err("a state named `Input` next to the input enum".into());
+            if matches!(state.rename, Some("Input" | "Handlers")) && typestate {
+                return Err("a state named like a generated item".into());
+            }
+            if state.rename == Some("IDLE")
+                && index != 0
+                && self.states.first().is_some_and(|s| s.rename.is_none())
+            {
+                return Err("`IDLE` and `Idle`: one handler prefix".into());
+            }
+            if state.doubled && (state.terminal || state.enter || state.exit) {
+                return Err("a marker written twice".into());
+            }
+            if state.final_keyword {
+                return Err("`#[final]`".into());
             }
             if state.timeouts.len() > 1 {
                 return Err("two timeouts".into());
@@ -967,7 +1029,8 @@ impl Spec {
             .flat_map(|s| &s.cells)
             .flat_map(|c| &c.items)
             .all(|i| i.message != Msg::UserTimeout);
-        let uses_t = !self.generic || self.states.iter().any(|s| s.shape == Shape::Data);
+        let uses_t = !self.generic
+            || (self.generic_form == 0 && self.states.iter().any(|s| s.shape == Shape::Data));
         no_user_timeout && uses_t
     }
 
