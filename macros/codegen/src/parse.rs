@@ -1133,6 +1133,25 @@ mod tests {
     }
 
     #[test]
+    fn non_ascii_names_make_handler_names() {
+        // `İ` lowercases to two chars (`i` and a combining dot); the handler name must still be an
+        // identifier.
+        let out = crate::expand_machine(quote!(
+            enum Tür {
+                #[initial]
+                #[on(Öffnen => İdle)]
+                #[enter]
+                Zu,
+                #[on(Öffnen)]
+                İdle,
+            }
+        ))
+        .to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("fn zu_on_öffnen"), "{out}");
+    }
+
+    #[test]
     fn raw_identifiers_are_the_plain_names() {
         // Found by the property test: `r#Idle` made the handler name `r#idle_on_tick`, and
         // `Ident::new` panicked on it.

@@ -323,6 +323,14 @@ const LEXEMES: &[&str] = &[
     "0x10s",
     "r\"raw\"",
     "c\"c\"",
+    "État",
+    "İdle",
+    "Ωmega",
+    "'static",
+    "'_",
+    "1_000ms",
+    "0b11s",
+    "0.5e1s",
 ];
 
 fn mutation() -> impl Strategy<Value = Mutation> {
