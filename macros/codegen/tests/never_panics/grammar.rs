@@ -1061,12 +1061,28 @@ impl Spec {
             (self.states.iter().any(|s| s.raw), "raw"),
             (self.states.iter().any(|s| s.shape == Shape::Data), "data"),
             (self.states.len() >= 5, "five states"),
+            (!Self::replies(resolved).is_empty(), "reply"),
         ] {
             if flag {
                 out.insert(name);
             }
         }
         out
+    }
+
+    /// The messages that reply (`u32`, always 9) in the program: `Kick` and `Ping`, unless some
+    /// state discards them (a discarded message has no reply to give).
+    fn replies(resolved: &Resolved) -> BTreeSet<&'static str> {
+        ["Kick", "Ping"]
+            .into_iter()
+            .filter(|name| resolved.messages.contains(name))
+            .filter(|name| {
+                resolved
+                    .cells
+                    .iter()
+                    .all(|cells| cells.get(name) != Some(&Action::Discard))
+            })
+            .collect()
     }
 
     /// The type of a message in a handler's signature.
@@ -1096,11 +1112,17 @@ impl Spec {
              #![allow(dead_code, unused_imports, unused_variables, non_camel_case_types)]\n\
              use lockstep::{{Driver, Message, Reason}};\n"
         );
+        let replies = Self::replies(resolved);
         for name in &resolved.messages {
             let body = if *name == "Put" { "<T>(pub T)" } else { "" };
+            let reply = if replies.contains(name) {
+                "#[message(reply = u32)]\n"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
-                "#[derive(Message, Debug, Clone, PartialEq)]\npub struct {name}{body};"
+                "#[derive(Message, Debug, Clone, PartialEq)]\n{reply}pub struct {name}{body};"
             );
         }
         out.push_str(
@@ -1125,6 +1147,7 @@ impl Spec {
             out.push_str("\nimpl FlowHandlers for Counter {\n");
         }
         let ty = self.data_type();
+        let replies = Self::replies(resolved);
         for (index, state) in self.states.iter().enumerate() {
             let state_snake = snake(self.state_name(index));
             let has_data = state.shape == Shape::Data;
@@ -1138,15 +1161,10 @@ impl Spec {
                         } else {
                             String::new()
                         };
-                        let (returns, body) = if let [to] = targets[..] {
-                            if self.states[to].shape == Shape::Data {
-                                (
-                                    format!(" -> {ty}"),
-                                    format!("\n        {}", self.data_value()),
-                                )
-                            } else {
-                                (String::new(), String::new())
-                            }
+                        // (type, value) of what the handler makes for the next state, if anything.
+                        let next = if let [to] = targets[..] {
+                            (self.states[to].shape == Shape::Data)
+                                .then(|| (ty.to_owned(), self.data_value().to_owned()))
                         } else {
                             // The handler chooses the last target it lists.
                             let to = *targets.last().unwrap_or(&0);
@@ -1161,10 +1179,15 @@ impl Spec {
                                 format!("{enum_name}::{}", self.state_name(to))
                             };
                             let generics = if self.generic { "<T>" } else { "" };
-                            (
-                                format!(" -> {enum_name}{generics}"),
-                                format!("\n        {value}"),
-                            )
+                            Some((format!("{enum_name}{generics}"), value))
+                        };
+                        let (returns, body) = match (next, replies.contains(message)) {
+                            (Some((t, v)), false) => (format!(" -> {t}"), format!("\n        {v}")),
+                            (Some((t, v)), true) => {
+                                (format!(" -> ({t}, u32)"), format!("\n        ({v}, 9)"))
+                            }
+                            (None, true) => (" -> u32".to_owned(), "\n        9".to_owned()),
+                            (None, false) => (String::new(), String::new()),
                         };
                         let _ = writeln!(
                             out,
@@ -1177,9 +1200,14 @@ impl Spec {
                         } else {
                             String::new()
                         };
+                        let (returns, body) = if replies.contains(message) {
+                            (" -> u32", "\n        9")
+                        } else {
+                            ("", "")
+                        };
                         let _ = writeln!(
                             out,
-                            "    fn {method}(&mut self, {data}_: {message_ty}) {{\n        self.handlers += 1;\n    }}"
+                            "    fn {method}(&mut self, {data}_: {message_ty}){returns} {{\n        self.handlers += 1;{body}\n    }}"
                         );
                     }
                     Action::Discard | Action::Defer => {}
@@ -1215,6 +1243,7 @@ impl Spec {
             out,
             "    let mut driver = Driver::new({initial_value});\n    driver.start(&mut context);"
         );
+        let replies = Self::replies(resolved);
         // The reference run: the spec interpreted step by step.
         let mut current = resolved.initial;
         let (mut handlers, mut enters, mut exits) = (0u32, 0u32, 0u32);
@@ -1246,6 +1275,11 @@ impl Spec {
             if message == "Timeout" {
                 let fires = cell.is_some();
                 let _ = writeln!(out, "    assert_eq!(driver.elapse(&mut context), {fires});");
+            } else if accepted && replies.contains(message) {
+                let _ = writeln!(
+                    out,
+                    "    assert_eq!(driver.send(&mut context, {value}).unwrap(), 9);"
+                );
             } else if accepted {
                 let _ = writeln!(out, "    driver.send(&mut context, {value}).unwrap();");
             } else {
