@@ -15,6 +15,8 @@ pub struct Ping;
 #[derive(Message, Debug, Clone, PartialEq)]
 pub struct Push;
 #[derive(Message, Debug, Clone, PartialEq)]
+pub struct Stop;
+#[derive(Message, Debug, Clone, PartialEq)]
 pub struct Tick;
 
 #[derive(Default)]
@@ -25,195 +27,160 @@ pub struct Counter {
 }
 
 #[derive(lockstep::Machine)]
-#[machine(context = Counter)]
 #[machine(typestate)]
 #[machine(derive(Debug, Clone, PartialEq))]
+#[machine(context = Counter)]
 pub enum Flow {
     /// The state number 0.
-    #[initial]
-    #[timeout(2h)]
-    #[on(Kick => Busy | Done)]
-    #[on(Coin => Busy)]
-    #[on(Push => Done)]
-    #[on(Tick => Open)]
-    Idle(u32),
-    /// The state number 1.
-    #[allow(unused)]
-    #[doc(alias = "other")]
-    #[enter]
-    #[on(Push => Busy, Ping => Idle)]
-    #[on(Tick => Paid)]
-    Busy,
-    #[defer(Tick)]
-    Done(u32),
-    #[enter]
-    #[exit]
-    #[timeout(5min => Idle)]
-    #[on(Coin => Closed)]
-    #[on(Push => Paid)]
-    Open(u32),
-    Closed,
-    #[exit]
-    #[discard(r#Coin)]
+    #[on(Coin => Closed | Idle)]
     #[on(Push)]
-    Paid,
+    #[on(Stop)]
+    #[on(Tick => Open)]
+    Idle,
+    #[timeout(0.000000001s => Idle)]
+    #[on(Coin => Done)]
+    Busy,
+    #[timeout(5min => Done)]
+    #[on(Ping => Idle)]
+    Done,
+    /// The state number 3.
+    #[enter]
+    #[on(Coin => Idle)]
+    #[on(Stop)]
+    Open(u32),
+    #[initial]
+    #[exit]
+    #[on(Tick => Done | Busy)]
+    #[defer(Coin)]
+    #[on(Push => Paid)]
+    #[on(Kick => Idle)]
+    #[on(Ping => Busy)]
+    Closed(u32),
+    #[enter]
+    #[discard(Coin)]
+    #[discard(Push)]
+    #[on(Tick => Done | r#Idle | Busy)]
+    Paid(u32),
 }
 
 impl FlowHandlers for Counter {
-    fn idle_on_coin(&mut self, data: u32, _: Coin) {
+    fn idle_on_coin(&mut self, _: Coin) -> FlowIdleOnCoin {
+        self.handlers += 1;
+        FlowIdleOnCoin::Idle
+    }
+    fn idle_on_push(&mut self, _: Push) {
         self.handlers += 1;
     }
-    fn idle_on_kick(&mut self, data: u32, _: Kick) -> (FlowIdleOnKick, u32) {
+    fn idle_on_stop(&mut self, _: Stop) {
         self.handlers += 1;
-        (FlowIdleOnKick::Done(7), 9)
     }
-    fn idle_on_push(&mut self, data: u32, _: Push) -> u32 {
+    fn idle_on_tick(&mut self, _: Tick) -> u32 {
         self.handlers += 1;
         7
     }
-    fn idle_on_tick(&mut self, data: u32, _: Tick) -> u32 {
-        self.handlers += 1;
-        7
-    }
-    fn idle_on_timeout(&mut self, data: &mut u32, _: ::lockstep::Timeout) {
+    fn busy_on_coin(&mut self, _: Coin) {
         self.handlers += 1;
     }
-    fn busy_on_ping(&mut self, _: Ping) -> (u32, u32) {
-        self.handlers += 1;
-        (7, 9)
-    }
-    fn busy_on_push(&mut self, _: Push) {
+    fn busy_on_timeout(&mut self, _: ::lockstep::Timeout) {
         self.handlers += 1;
     }
-    fn busy_on_tick(&mut self, _: Tick) {
+    fn done_on_ping(&mut self, _: Ping) -> u32 {
         self.handlers += 1;
+        9
     }
-    fn enter_busy(&mut self) {
-        self.enters += 1;
+    fn done_on_timeout(&mut self, _: ::lockstep::Timeout) {
+        self.handlers += 1;
     }
     fn open_on_coin(&mut self, data: u32, _: Coin) {
         self.handlers += 1;
     }
-    fn open_on_push(&mut self, data: u32, _: Push) {
+    fn open_on_stop(&mut self, data: &mut u32, _: Stop) {
         self.handlers += 1;
-    }
-    fn open_on_timeout(&mut self, data: u32, _: ::lockstep::Timeout) -> u32 {
-        self.handlers += 1;
-        7
     }
     fn enter_open(&mut self, data: &mut u32) {
         self.enters += 1;
     }
-    fn exit_open(&mut self, data: &mut u32) {
-        self.exits += 1;
-    }
-    fn paid_on_push(&mut self, _: Push) {
+    fn closed_on_kick(&mut self, data: u32, _: Kick) -> u32 {
         self.handlers += 1;
+        9
     }
-    fn exit_paid(&mut self) {
+    fn closed_on_ping(&mut self, data: u32, _: Ping) -> u32 {
+        self.handlers += 1;
+        9
+    }
+    fn closed_on_push(&mut self, data: u32, _: Push) -> u32 {
+        self.handlers += 1;
+        7
+    }
+    fn closed_on_tick(&mut self, data: u32, _: Tick) -> FlowClosedOnTick {
+        self.handlers += 1;
+        FlowClosedOnTick::Busy
+    }
+    fn exit_closed(&mut self, data: &mut u32) {
         self.exits += 1;
+    }
+    fn paid_on_tick(&mut self, data: u32, _: Tick) -> FlowPaidOnTick {
+        self.handlers += 1;
+        FlowPaidOnTick::Busy
+    }
+    fn enter_paid(&mut self, data: &mut u32) {
+        self.enters += 1;
     }
 }
 
 fn main() {
     let mut context = Counter::default();
-    let mut driver = Driver::new(Flow::Idle(0));
+    let mut driver = Driver::new(Flow::Closed(0));
     driver.start(&mut context);
+    assert_eq!(driver.send(&mut context, Kick).unwrap(), 9);
+    assert_eq!(driver.state_name(), "Idle");
+    driver.send(&mut context, Tick).unwrap();
+    assert_eq!(driver.state_name(), "Open");
+    driver.send(&mut context, Stop).unwrap();
+    assert_eq!(driver.state_name(), "Open");
+    driver.send(&mut context, Stop).unwrap();
+    assert_eq!(driver.state_name(), "Open");
+    driver.send(&mut context, Stop).unwrap();
+    assert_eq!(driver.state_name(), "Open");
+    driver.send(&mut context, Coin).unwrap();
+    assert_eq!(driver.state_name(), "Idle");
+    driver.send(&mut context, Tick).unwrap();
+    assert_eq!(driver.state_name(), "Open");
+    driver.send(&mut context, Coin).unwrap();
+    assert_eq!(driver.state_name(), "Idle");
+    driver.send(&mut context, Stop).unwrap();
+    assert_eq!(driver.state_name(), "Idle");
+    assert_eq!(driver.elapse(&mut context), false);
+    assert_eq!(driver.state_name(), "Idle");
+    driver.send(&mut context, Tick).unwrap();
+    assert_eq!(driver.state_name(), "Open");
+    driver.send(&mut context, Stop).unwrap();
+    assert_eq!(driver.state_name(), "Open");
+    driver.send(&mut context, Coin).unwrap();
+    assert_eq!(driver.state_name(), "Idle");
     driver.send(&mut context, Push).unwrap();
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Tick).unwrap_err();
-    assert_eq!(rejected.reason, Reason::Deferred);
-    assert_eq!(rejected.message, Tick);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Tick).unwrap_err();
-    assert_eq!(rejected.reason, Reason::Deferred);
-    assert_eq!(rejected.message, Tick);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Tick).unwrap_err();
-    assert_eq!(rejected.reason, Reason::Deferred);
-    assert_eq!(rejected.message, Tick);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Coin).unwrap_err();
-    assert_eq!(rejected.reason, Reason::NotAccepted);
-    assert_eq!(rejected.message, Coin);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Tick).unwrap_err();
-    assert_eq!(rejected.reason, Reason::Deferred);
-    assert_eq!(rejected.message, Tick);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Tick).unwrap_err();
-    assert_eq!(rejected.reason, Reason::Deferred);
-    assert_eq!(rejected.message, Tick);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Push).unwrap_err();
-    assert_eq!(rejected.reason, Reason::NotAccepted);
-    assert_eq!(rejected.message, Push);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Tick).unwrap_err();
-    assert_eq!(rejected.reason, Reason::Deferred);
-    assert_eq!(rejected.message, Tick);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Tick).unwrap_err();
-    assert_eq!(rejected.reason, Reason::Deferred);
-    assert_eq!(rejected.message, Tick);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Tick).unwrap_err();
-    assert_eq!(rejected.reason, Reason::Deferred);
-    assert_eq!(rejected.message, Tick);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Push).unwrap_err();
-    assert_eq!(rejected.reason, Reason::NotAccepted);
-    assert_eq!(rejected.message, Push);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Tick).unwrap_err();
-    assert_eq!(rejected.reason, Reason::Deferred);
-    assert_eq!(rejected.message, Tick);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Push).unwrap_err();
-    assert_eq!(rejected.reason, Reason::NotAccepted);
-    assert_eq!(rejected.message, Push);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Tick).unwrap_err();
-    assert_eq!(rejected.reason, Reason::Deferred);
-    assert_eq!(rejected.message, Tick);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Tick).unwrap_err();
-    assert_eq!(rejected.reason, Reason::Deferred);
-    assert_eq!(rejected.message, Tick);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Coin).unwrap_err();
-    assert_eq!(rejected.reason, Reason::NotAccepted);
-    assert_eq!(rejected.message, Coin);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Tick).unwrap_err();
-    assert_eq!(rejected.reason, Reason::Deferred);
-    assert_eq!(rejected.message, Tick);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Tick).unwrap_err();
-    assert_eq!(rejected.reason, Reason::Deferred);
-    assert_eq!(rejected.message, Tick);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Coin).unwrap_err();
-    assert_eq!(rejected.reason, Reason::NotAccepted);
-    assert_eq!(rejected.message, Coin);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Tick).unwrap_err();
-    assert_eq!(rejected.reason, Reason::Deferred);
-    assert_eq!(rejected.message, Tick);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Tick).unwrap_err();
-    assert_eq!(rejected.reason, Reason::Deferred);
-    assert_eq!(rejected.message, Tick);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Coin).unwrap_err();
-    assert_eq!(rejected.reason, Reason::NotAccepted);
-    assert_eq!(rejected.message, Coin);
-    assert_eq!(driver.state_name(), "Done");
-    let rejected = driver.send(&mut context, Tick).unwrap_err();
-    assert_eq!(rejected.reason, Reason::Deferred);
-    assert_eq!(rejected.message, Tick);
-    assert_eq!(driver.state_name(), "Done");
-    assert_eq!(context.handlers, 1);
-    assert_eq!(context.enters, 0);
-    assert_eq!(context.exits, 0);
+    assert_eq!(driver.state_name(), "Idle");
+    driver.send(&mut context, Push).unwrap();
+    assert_eq!(driver.state_name(), "Idle");
+    driver.send(&mut context, Coin).unwrap();
+    assert_eq!(driver.state_name(), "Idle");
+    driver.send(&mut context, Coin).unwrap();
+    assert_eq!(driver.state_name(), "Idle");
+    driver.send(&mut context, Coin).unwrap();
+    assert_eq!(driver.state_name(), "Idle");
+    driver.send(&mut context, Coin).unwrap();
+    assert_eq!(driver.state_name(), "Idle");
+    driver.send(&mut context, Push).unwrap();
+    assert_eq!(driver.state_name(), "Idle");
+    driver.send(&mut context, Push).unwrap();
+    assert_eq!(driver.state_name(), "Idle");
+    driver.send(&mut context, Coin).unwrap();
+    assert_eq!(driver.state_name(), "Idle");
+    driver.send(&mut context, Tick).unwrap();
+    assert_eq!(driver.state_name(), "Open");
+    driver.send(&mut context, Coin).unwrap();
+    assert_eq!(driver.state_name(), "Idle");
+    assert_eq!(context.handlers, 23);
+    assert_eq!(context.enters, 4);
+    assert_eq!(context.exits, 1);
 }

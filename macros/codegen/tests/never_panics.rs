@@ -122,6 +122,30 @@ fn compile_errors(output: &TokenStream) -> Vec<Range<usize>> {
     found
 }
 
+/// The text of each `compile_error!`, leaving out the notes that accompany an error ("first
+/// declared here").
+fn error_messages(output: &TokenStream) -> Vec<String> {
+    fn walk(stream: &TokenStream, found: &mut Vec<String>) {
+        let trees: Vec<TokenTree> = stream.clone().into_iter().collect();
+        for (index, tree) in trees.iter().enumerate() {
+            match tree {
+                TokenTree::Ident(ident) if ident == "compile_error" => {
+                    if let Some(TokenTree::Group(group)) = trees.get(index + 2) {
+                        found.push(group.stream().to_string());
+                    }
+                }
+                TokenTree::Group(group) => walk(&group.stream(), found),
+                _ => {}
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(output, &mut found);
+    found
+        .retain(|m| !m.contains("first declared here") && !m.contains("is the first state marked"));
+    found
+}
+
 /// Every `compile_error!` points into the input.
 fn errors_point_into_input(
     input: &TokenStream,
@@ -205,6 +229,28 @@ proptest! {
                 errors_point_into_input(&input, &errors)?;
             }
         }
+    }
+
+    #[test]
+    fn one_mistake_one_error(
+        spec in grammar::valid_spec(),
+        mistake in grammar::mistake_kind(),
+        at in any::<prop::sample::Index>(),
+    ) {
+        let Some(broken) = spec.with_mistake(mistake, at) else {
+            return Ok(()); // no place for this mistake in this spec
+        };
+        let text = broken.render();
+        prop_assert!(broken.oracle().is_err(), "the mistake {mistake:?} left the spec valid:\n{text}");
+        let input: TokenStream = text.parse().map_err(|e| TestCaseError::fail(format!("unlexable ({e})")))?;
+        let output = expand(lockstep_codegen::expand_machine, &input)
+            .map_err(|panic| TestCaseError::fail(format!("the pipeline panicked: {panic}\n{text}")))?;
+        let messages = error_messages(&output);
+        prop_assert!(
+            messages.len() == 1,
+            "one mistake ({mistake:?}) gave {} errors:\n{text}\n{messages:#?}",
+            messages.len()
+        );
     }
 
     #[test]
@@ -600,4 +646,27 @@ fn the_generator_makes_valid_and_invalid_specs() {
         (300..=700).contains(&valid),
         "{valid} of 1000 valid: {reasons:#?}"
     );
+}
+
+/// Every kind of mistake finds a place in many valid specs, so `one_mistake_one_error` tests each.
+#[test]
+fn every_mistake_finds_a_place() {
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[5; 32]),
+    );
+    let strategy = (
+        grammar::valid_spec(),
+        grammar::mistake_kind(),
+        any::<prop::sample::Index>(),
+    );
+    let mut placed = std::collections::BTreeMap::new();
+    for _ in 0..2000 {
+        let (spec, mistake, at) = strategy.new_tree(&mut runner).unwrap().current();
+        if spec.with_mistake(mistake, at).is_some() {
+            *placed.entry(format!("{mistake:?}")).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(placed.len(), 14, "{placed:?}");
+    assert!(placed.values().all(|&n| n >= 10), "{placed:?}");
 }

@@ -396,7 +396,16 @@ fn options(sloppy: bool) -> BoxedStrategy<Vec<Opt>> {
 
 /// A random spec: half sloppy, half clean (see above).
 pub fn spec() -> impl Strategy<Value = Spec> {
-    (weighted_bool(0.15), any::<bool>()).prop_flat_map(|(generic, sloppy)| {
+    any::<bool>().prop_flat_map(spec_of)
+}
+
+/// A clean spec that the oracle calls valid.
+pub fn valid_spec() -> impl Strategy<Value = Spec> {
+    spec_of(false).prop_filter("valid", |spec| spec.oracle().is_ok())
+}
+
+fn spec_of(sloppy: bool) -> impl Strategy<Value = Spec> {
+    weighted_bool(0.15).prop_flat_map(move |generic| {
         let m = mistake(sloppy);
         (
             (Just(generic), 0..GENERICS.len()),
@@ -935,6 +944,10 @@ impl Spec {
                 cells[index].insert("Timeout", action);
             }
             for cell in &state.cells {
+                if cell.kind == Kind::Ignore && cell.form == AttrForm::NoParens {
+                    // Rust's own test attribute, no cell: not the derive's business.
+                    continue;
+                }
                 if cell.kind == Kind::Ignore {
                     return Err("`ignore`".into());
                 }
@@ -1324,4 +1337,163 @@ impl Spec {
 /// Snake case as the book defines it for single-word names: `Idle` → `idle`.
 fn snake(name: &str) -> String {
     name.to_lowercase()
+}
+
+// ---- one mistake ----
+
+/// One mistake, put into a valid spec by [`Spec::with_mistake`].
+#[derive(Clone, Copy, Debug)]
+pub enum Mistake {
+    UnknownTarget,
+    DuplicateCell,
+    BadDuration,
+    NotAPath,
+    ThinArrow,
+    TargetOnDiscard,
+    NoInitial,
+    SecondInitial,
+    InitialOnEnum,
+    NamedFields,
+    Discriminant,
+    UnknownKey,
+    CellOnTerminal,
+    Final,
+}
+
+pub fn mistake_kind() -> impl Strategy<Value = Mistake> {
+    prop::sample::select(
+        &[
+            Mistake::UnknownTarget,
+            Mistake::DuplicateCell,
+            Mistake::BadDuration,
+            Mistake::NotAPath,
+            Mistake::ThinArrow,
+            Mistake::TargetOnDiscard,
+            Mistake::NoInitial,
+            Mistake::SecondInitial,
+            Mistake::InitialOnEnum,
+            Mistake::NamedFields,
+            Mistake::Discriminant,
+            Mistake::UnknownKey,
+            Mistake::CellOnTerminal,
+            Mistake::Final,
+        ][..],
+    )
+}
+
+impl Spec {
+    /// The spec with `mistake` put in at `at` (an index into whatever the mistake needs), or
+    /// `None` when the spec has no place for it (no timeout for a bad duration, …).
+    pub fn with_mistake(&self, mistake: Mistake, at: prop::sample::Index) -> Option<Spec> {
+        let mut spec = self.clone();
+        let n = spec.states.len();
+        let state = at.index(n);
+        // Every (state, attribute, item) of an `on` cell, to pick one from.
+        let items: Vec<(usize, usize, usize)> = (0..n)
+            .flat_map(|s| {
+                spec.states[s]
+                    .cells
+                    .iter()
+                    .enumerate()
+                    .flat_map(move |(c, cell)| (0..cell.items.len()).map(move |i| (s, c, i)))
+            })
+            .collect();
+        let pick = |spec: &Spec, kind: Option<Kind>| {
+            let chosen: Vec<_> = items
+                .iter()
+                .copied()
+                .filter(|&(s, c, _)| kind.is_none_or(|k| spec.states[s].cells[c].kind == k))
+                .collect();
+            (!chosen.is_empty()).then(|| chosen[at.index(chosen.len())])
+        };
+        match mistake {
+            Mistake::UnknownTarget => {
+                let (s, c, i) = pick(&spec, Some(Kind::On))?;
+                let item = &mut spec.states[s].cells[c].items[i];
+                if item.arrow != Arrow::Fat {
+                    return None;
+                }
+                // `Failed` is past the last state of a spec of 6 or fewer: unknown.
+                item.targets[0] = Target::State(7);
+            }
+            Mistake::DuplicateCell => {
+                // One item again, in an attribute of its own: one cell declared twice.
+                let (s, c, i) = pick(&spec, None)?;
+                let cell = &spec.states[s].cells[c];
+                let again = CellAttr {
+                    kind: cell.kind,
+                    form: cell.form,
+                    items: vec![cell.items[i].clone()],
+                };
+                spec.states[s].cells.push(again);
+            }
+            Mistake::BadDuration => {
+                let timeout = spec
+                    .states
+                    .iter_mut()
+                    .find_map(|s| s.timeouts.first_mut())?;
+                timeout.duration = 6 + at.index(DURATIONS.len() - 6);
+            }
+            Mistake::NotAPath => {
+                let (s, c, i) = pick(&spec, None)?;
+                let item = &mut spec.states[s].cells[c].items[i];
+                let Msg::Plain(m) = item.message else {
+                    return None;
+                };
+                item.message = Msg::Ref(m);
+            }
+            Mistake::ThinArrow => {
+                let (s, c, i) = pick(&spec, Some(Kind::On))?;
+                let item = &mut spec.states[s].cells[c].items[i];
+                if item.arrow != Arrow::Fat {
+                    return None;
+                }
+                item.arrow = Arrow::Thin;
+            }
+            Mistake::TargetOnDiscard => {
+                let (s, c, i) = pick(&spec, Some(Kind::Discard))?;
+                let item = &mut spec.states[s].cells[c].items[i];
+                item.arrow = Arrow::Fat;
+                item.targets = vec![Target::State(s)];
+            }
+            Mistake::NoInitial => {
+                for state in &mut spec.states {
+                    state.initial = 0;
+                }
+            }
+            Mistake::SecondInitial => {
+                if spec.states[state].initial > 0 {
+                    return None;
+                }
+                spec.states[state].initial = 1;
+            }
+            Mistake::InitialOnEnum => spec.misplaced_on_enum = Some(Misplaced::Initial),
+            Mistake::NamedFields => {
+                if spec.states[state].shape != Shape::Data {
+                    return None;
+                }
+                spec.states[state].shape = Shape::Named;
+            }
+            Mistake::Discriminant => spec.states[state].discriminant = true,
+            Mistake::UnknownKey => spec.options.push(Opt::UnknownKey),
+            Mistake::CellOnTerminal => {
+                let state = &mut spec.states[state];
+                if state.cells.is_empty() || !state.timeouts.is_empty() {
+                    return None;
+                }
+                state.terminal = true;
+                state.enter = false;
+                state.exit = false;
+            }
+            Mistake::Final => {
+                // `#[final]` is read as `#[terminal]`: only on a state that could be terminal.
+                let state = &mut spec.states[state];
+                if state.terminal || !state.cells.is_empty() || !state.timeouts.is_empty() {
+                    return None;
+                }
+                state.final_keyword = true;
+            }
+        }
+        Some(spec)
+    }
 }
