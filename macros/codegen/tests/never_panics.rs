@@ -6,6 +6,8 @@
 //!   the pipeline; an oracle written from the book's rules knows whether each spec is valid, and
 //!   a valid spec expands to a `syn::File` without `compile_error!`, an invalid one to at least one
 //!   `compile_error!`, every one of them pointing into the input, never only at the call site;
+//! - **one mistake, one error**: a valid spec with one mistake put in gets exactly one error
+//!   (notes such as "first declared here" aside): no cascade;
 //! - **mutated specs**: those specs with tokens deleted, swapped, replaced and inserted: no
 //!   panic, and any input rustc could hand a derive (one that parses as an item) gets its errors on
 //!   its own tokens, or no error and a `syn::File`;
