@@ -1358,6 +1358,10 @@ pub enum Mistake {
     UnknownKey,
     CellOnTerminal,
     Final,
+    UndecidedCell,
+    MarkerTwice,
+    HookWithArguments,
+    TimeoutOnData,
 }
 
 pub fn mistake_kind() -> impl Strategy<Value = Mistake> {
@@ -1377,6 +1381,10 @@ pub fn mistake_kind() -> impl Strategy<Value = Mistake> {
             Mistake::UnknownKey,
             Mistake::CellOnTerminal,
             Mistake::Final,
+            Mistake::UndecidedCell,
+            Mistake::MarkerTwice,
+            Mistake::HookWithArguments,
+            Mistake::TimeoutOnData,
         ][..],
     )
 }
@@ -1492,6 +1500,59 @@ impl Spec {
                     return None;
                 }
                 state.final_keyword = true;
+            }
+            Mistake::UndecidedCell => {
+                if !spec.options.contains(&Opt::Exhaustive) {
+                    return None;
+                }
+                let (s, c, i) =
+                    pick(&spec, Some(Kind::Defer)).or_else(|| pick(&spec, Some(Kind::Discard)))?;
+                // Still a message of the machine: mentioned by some other cell.
+                let name = message_name(spec.states[s].cells[c].items[i].message);
+                let mentions = items
+                    .iter()
+                    .filter(|&&(s, c, i)| {
+                        message_name(spec.states[s].cells[c].items[i].message) == name
+                    })
+                    .count();
+                if mentions < 2 {
+                    return None;
+                }
+                let cells = &mut spec.states[s].cells;
+                cells[c].items.remove(i);
+                if cells[c].items.is_empty() {
+                    cells.remove(c);
+                }
+            }
+            Mistake::MarkerTwice => {
+                let state = &mut spec.states[state];
+                if !(state.terminal || state.enter || state.exit) {
+                    return None;
+                }
+                state.doubled = true;
+            }
+            Mistake::HookWithArguments => {
+                // Written on both hooks, so only on a state with one.
+                let state = &mut spec.states[state];
+                if state.enter == state.exit {
+                    return None;
+                }
+                state.hook_args = true;
+            }
+            Mistake::TimeoutOnData => {
+                // `#[timeout(1s)]` on the data field: reported, then read as the state's (so
+                // not next to a message of the user's named `Timeout`).
+                let user_timeout = items
+                    .iter()
+                    .any(|&(s, c, i)| spec.states[s].cells[c].items[i].message == Msg::UserTimeout);
+                let state = &mut spec.states[state];
+                if user_timeout {
+                    return None;
+                }
+                if state.shape != Shape::Data || state.terminal || !state.timeouts.is_empty() {
+                    return None;
+                }
+                state.misplaced = Some(Misplaced::Timeout);
             }
         }
         Some(spec)
