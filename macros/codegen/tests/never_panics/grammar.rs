@@ -1394,167 +1394,156 @@ impl Spec {
     /// `None` when the spec has no place for it (no timeout for a bad duration, …).
     pub fn with_mistake(&self, mistake: Mistake, at: prop::sample::Index) -> Option<Spec> {
         let mut spec = self.clone();
-        let n = spec.states.len();
-        let state = at.index(n);
-        // Every (state, attribute, item) of an `on` cell, to pick one from.
-        let items: Vec<(usize, usize, usize)> = (0..n)
-            .flat_map(|s| {
-                spec.states[s]
-                    .cells
-                    .iter()
-                    .enumerate()
-                    .flat_map(move |(c, cell)| (0..cell.items.len()).map(move |i| (s, c, i)))
-            })
-            .collect();
-        let pick = |spec: &Spec, kind: Option<Kind>| {
-            let chosen: Vec<_> = items
-                .iter()
-                .copied()
-                .filter(|&(s, c, _)| kind.is_none_or(|k| spec.states[s].cells[c].kind == k))
-                .collect();
-            (!chosen.is_empty()).then(|| chosen[at.index(chosen.len())])
-        };
-        match mistake {
-            Mistake::UnknownTarget => {
-                let (s, c, i) = pick(&spec, Some(Kind::On))?;
-                let item = &mut spec.states[s].cells[c].items[i];
-                if item.arrow != Arrow::Fat {
-                    return None;
-                }
-                // `Failed` is past the last state of a spec of 6 or fewer: unknown.
-                item.targets[0] = Target::State(7);
-            }
-            Mistake::DuplicateCell => {
-                // One item again, in an attribute of its own: one cell declared twice.
-                let (s, c, i) = pick(&spec, None)?;
-                let cell = &spec.states[s].cells[c];
-                let again = CellAttr {
-                    kind: cell.kind,
-                    form: cell.form,
-                    items: vec![cell.items[i].clone()],
-                };
-                spec.states[s].cells.push(again);
-            }
+        let chosen = at.index(spec.states.len());
+        let placed = match mistake {
+            Mistake::UndecidedCell if !spec.options.contains(&Opt::Exhaustive) => None,
+            Mistake::UnknownTarget
+            | Mistake::DuplicateCell
+            | Mistake::NotAPath
+            | Mistake::ThinArrow
+            | Mistake::TargetOnDiscard
+            | Mistake::UndecidedCell => spec.cell_mistake(mistake, at),
             Mistake::BadDuration => {
                 let timeout = spec
                     .states
                     .iter_mut()
                     .find_map(|s| s.timeouts.first_mut())?;
                 timeout.duration = 6 + at.index(DURATIONS.len() - 6);
-            }
-            Mistake::NotAPath => {
-                let (s, c, i) = pick(&spec, None)?;
-                let item = &mut spec.states[s].cells[c].items[i];
-                let Msg::Plain(m) = item.message else {
-                    return None;
-                };
-                item.message = Msg::Ref(m);
-            }
-            Mistake::ThinArrow => {
-                let (s, c, i) = pick(&spec, Some(Kind::On))?;
-                let item = &mut spec.states[s].cells[c].items[i];
-                if item.arrow != Arrow::Fat {
-                    return None;
-                }
-                item.arrow = Arrow::Thin;
-            }
-            Mistake::TargetOnDiscard => {
-                let (s, c, i) = pick(&spec, Some(Kind::Discard))?;
-                let item = &mut spec.states[s].cells[c].items[i];
-                item.arrow = Arrow::Fat;
-                item.targets = vec![Target::State(s)];
+                Some(())
             }
             Mistake::NoInitial => {
                 for state in &mut spec.states {
                     state.initial = 0;
                 }
+                Some(())
             }
-            Mistake::SecondInitial => {
-                if spec.states[state].initial > 0 {
-                    return None;
-                }
-                spec.states[state].initial = 1;
+            Mistake::InitialOnEnum => {
+                spec.misplaced_on_enum = Some(Misplaced::Initial);
+                Some(())
             }
-            Mistake::InitialOnEnum => spec.misplaced_on_enum = Some(Misplaced::Initial),
-            Mistake::NamedFields => {
-                if spec.states[state].shape != Shape::Data {
-                    return None;
-                }
-                spec.states[state].shape = Shape::Named;
+            Mistake::UnknownKey => {
+                spec.options.push(Opt::UnknownKey);
+                Some(())
             }
-            Mistake::Discriminant => spec.states[state].discriminant = true,
-            Mistake::UnknownKey => spec.options.push(Opt::UnknownKey),
-            Mistake::CellOnTerminal => {
-                let state = &mut spec.states[state];
-                if state.cells.is_empty() || !state.timeouts.is_empty() {
-                    return None;
-                }
-                state.terminal = true;
-                state.enter = false;
-                state.exit = false;
-            }
-            Mistake::Final => {
-                // `#[final]` is read as `#[terminal]`: only on a state that could be terminal.
-                let state = &mut spec.states[state];
-                if state.terminal || !state.cells.is_empty() || !state.timeouts.is_empty() {
-                    return None;
-                }
-                state.final_keyword = true;
-            }
-            Mistake::UndecidedCell => {
-                if !spec.options.contains(&Opt::Exhaustive) {
-                    return None;
-                }
-                let (s, c, i) =
-                    pick(&spec, Some(Kind::Defer)).or_else(|| pick(&spec, Some(Kind::Discard)))?;
-                // Still a message of the machine: mentioned by some other cell.
-                let name = message_name(spec.states[s].cells[c].items[i].message);
-                let mentions = items
-                    .iter()
-                    .filter(|&&(s, c, i)| {
-                        message_name(spec.states[s].cells[c].items[i].message) == name
-                    })
-                    .count();
-                if mentions < 2 {
-                    return None;
-                }
-                let cells = &mut spec.states[s].cells;
-                cells[c].items.remove(i);
-                if cells[c].items.is_empty() {
-                    cells.remove(c);
-                }
-            }
-            Mistake::MarkerTwice => {
-                let state = &mut spec.states[state];
-                if !(state.terminal || state.enter || state.exit) {
-                    return None;
-                }
-                state.doubled = true;
-            }
-            Mistake::HookWithArguments => {
-                // Written on both hooks, so only on a state with one.
-                let state = &mut spec.states[state];
-                if state.enter == state.exit {
-                    return None;
-                }
-                state.hook_args = true;
-            }
-            Mistake::TimeoutOnData => {
-                // `#[timeout(1s)]` on the data field: reported, then read as the state's (so
-                // not next to a message of the user's named `Timeout`).
-                let user_timeout = items
-                    .iter()
-                    .any(|&(s, c, i)| spec.states[s].cells[c].items[i].message == Msg::UserTimeout);
-                let state = &mut spec.states[state];
-                if user_timeout {
-                    return None;
-                }
-                if state.shape != Shape::Data || state.terminal || !state.timeouts.is_empty() {
-                    return None;
-                }
-                state.misplaced = Some(Misplaced::Timeout);
-            }
-        }
-        Some(spec)
+            Mistake::TimeoutOnData if spec.mentions(Msg::UserTimeout) => None,
+            _ => state_mistake(&mut spec.states[chosen], mistake),
+        };
+        placed.map(|()| spec)
     }
+
+    /// Whether some cell names `message`.
+    fn mentions(&self, message: Msg) -> bool {
+        self.states
+            .iter()
+            .flat_map(|s| &s.cells)
+            .flat_map(|c| &c.items)
+            .any(|item| item.message == message)
+    }
+
+    /// A mistake in one item of one cell attribute, picked with `at`.
+    fn cell_mistake(&mut self, mistake: Mistake, at: prop::sample::Index) -> Option<()> {
+        let kind = match mistake {
+            Mistake::UnknownTarget | Mistake::ThinArrow => Some(Kind::On),
+            Mistake::TargetOnDiscard => Some(Kind::Discard),
+            Mistake::UndecidedCell => Some(Kind::Defer),
+            _ => None,
+        };
+        // Every (state, attribute, item) of the kind the mistake needs.
+        let places: Vec<(usize, usize, usize)> = self
+            .states
+            .iter()
+            .enumerate()
+            .flat_map(|(state, s)| {
+                s.cells.iter().enumerate().flat_map(move |(attr, cell)| {
+                    (0..cell.items.len()).map(move |item| (state, attr, item))
+                })
+            })
+            .filter(|&(state, attr, _)| {
+                kind.is_none_or(|kind| self.states[state].cells[attr].kind == kind)
+            })
+            .collect();
+        if places.is_empty() {
+            return None;
+        }
+        let (state, attr, index) = places[at.index(places.len())];
+        let mentions = |name| {
+            self.states
+                .iter()
+                .flat_map(|s| &s.cells)
+                .flat_map(|c| &c.items)
+                .filter(|item| message_name(item.message) == name)
+                .count()
+        };
+        let message = self.states[state].cells[attr].items[index].message;
+        let undecided_needs_another_mention = mentions(message_name(message)) >= 2;
+        let cells = &mut self.states[state].cells;
+        let item = &mut cells[attr].items[index];
+        match mistake {
+            // `Failed` is past the last state of a spec of 6 or fewer: unknown.
+            Mistake::UnknownTarget if item.arrow == Arrow::Fat => {
+                item.targets[0] = Target::State(7);
+            }
+            Mistake::ThinArrow if item.arrow == Arrow::Fat => item.arrow = Arrow::Thin,
+            Mistake::NotAPath => {
+                let Msg::Plain(m) = item.message else {
+                    return None;
+                };
+                item.message = Msg::Ref(m);
+            }
+            Mistake::TargetOnDiscard => {
+                item.arrow = Arrow::Fat;
+                item.targets = vec![Target::State(state)];
+            }
+            Mistake::DuplicateCell => {
+                // The item again, in an attribute of its own: one cell declared twice.
+                let item = item.clone();
+                let again = CellAttr {
+                    kind: cells[attr].kind,
+                    form: cells[attr].form,
+                    items: vec![item],
+                };
+                cells.push(again);
+            }
+            // Still a message of the machine afterwards: mentioned by some other cell.
+            Mistake::UndecidedCell if undecided_needs_another_mention => {
+                cells[attr].items.remove(index);
+                if cells[attr].items.is_empty() {
+                    cells.remove(attr);
+                }
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+}
+
+/// A mistake on one state's own attributes or shape.
+fn state_mistake(state: &mut State, mistake: Mistake) -> Option<()> {
+    match mistake {
+        Mistake::SecondInitial if state.initial == 0 => state.initial = 1,
+        Mistake::NamedFields if state.shape == Shape::Data => state.shape = Shape::Named,
+        Mistake::Discriminant => state.discriminant = true,
+        Mistake::CellOnTerminal if !state.cells.is_empty() && state.timeouts.is_empty() => {
+            state.terminal = true;
+            state.enter = false;
+            state.exit = false;
+        }
+        // `#[final]` is read as `#[terminal]`: only on a state that could be terminal.
+        Mistake::Final
+            if !state.terminal && state.cells.is_empty() && state.timeouts.is_empty() =>
+        {
+            state.final_keyword = true;
+        }
+        Mistake::MarkerTwice if state.terminal || state.enter || state.exit => state.doubled = true,
+        // Written on both hooks, so only on a state with one.
+        Mistake::HookWithArguments if state.enter != state.exit => state.hook_args = true,
+        // `#[timeout(1s)]` on the data field: reported, then read as the state's.
+        Mistake::TimeoutOnData
+            if state.shape == Shape::Data && !state.terminal && state.timeouts.is_empty() =>
+        {
+            state.misplaced = Some(Misplaced::Timeout);
+        }
+        _ => return None,
+    }
+    Some(())
 }
