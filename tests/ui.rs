@@ -18,4 +18,8 @@ fn ui_build() {
     let cases = trybuild::TestCases::new();
     cases.pass("tests/ui-build/provided_handlers_compile.rs");
     cases.compile_fail("tests/ui-build/provided_handler_for_reply.rs");
+    // Random valid specs written out as programs by the codegen's property test
+    // (`macros/codegen/tests/never_panics.rs`); each `main` drives its machine and asserts every
+    // state it passes through. Built in the same `cargo build` as the cases above.
+    cases.pass("tests/generated/*.rs");
 }

@@ -139,3 +139,6 @@ mod book_exactly_once {}
 #[cfg(doctest)]
 #[doc = include_str!("../../book/src/hierarchy.md")]
 mod book_hierarchy {}
+#[cfg(doctest)]
+#[doc = include_str!("../../book/src/testing.md")]
+mod book_testing {}

@@ -10,7 +10,7 @@ use quote::ToTokens;
 use syn::{Generics, Ident, Type, TypePath, Visibility};
 
 use crate::errors::Errors;
-use crate::names::{closest, snake};
+use crate::names::{closest, snake_ident};
 use crate::parse::{ActionSpec, MachineSpec};
 
 pub(crate) struct Model {
@@ -152,7 +152,7 @@ impl Model {
                 timeout_text: s.timeout.as_ref().map(|t| t.text.clone()),
                 name: s.ident.to_string(),
                 data_text: s.data.as_ref().map(|ty| ty.to_token_stream().to_string()),
-                snake: snake(&s.ident.to_string()),
+                snake: snake_ident(&s.ident),
                 substates: None,
             })
             .collect();
@@ -304,7 +304,7 @@ impl Model {
         let index = self.messages.len();
         self.messages.push(MessageRef {
             ty: ty.clone(),
-            snake: snake(&name.to_string()),
+            snake: snake_ident(&name),
             text: name.to_string(),
             ty_text: key.clone(),
             link: format!("{leading}{}", segments.join("::")),

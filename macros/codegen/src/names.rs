@@ -1,4 +1,25 @@
-//! Naming: snake case for handler methods, and "did you mean" suggestions.
+//! Naming: snake case for handler methods, raw identifiers, and "did you mean" suggestions.
+
+use syn::Ident;
+use syn::ext::IdentExt as _;
+
+/// `r#Idle` is the identifier `Idle` to Rust: the raw prefix is dropped unless the name is a
+/// keyword, so `r#Idle` and `Idle` name one state, and names built from it (`idle_on_coin`) are
+/// plain identifiers.
+pub(crate) fn plain(ident: &Ident) -> Ident {
+    let unraw = ident.unraw();
+    if unraw != *ident && syn::parse_str::<Ident>(&unraw.to_string()).is_ok() {
+        unraw
+    } else {
+        ident.clone()
+    }
+}
+
+/// The snake case of an identifier without its raw prefix: `r#Match` → `match`, a part of method
+/// names (`match_on_coin`) that is never a keyword on its own.
+pub(crate) fn snake_ident(ident: &Ident) -> String {
+    snake(&ident.unraw().to_string())
+}
 
 /// `UnlockedOnCoin` → `unlocked_on_coin`, `HTTPRequest` → `http_request`.
 pub(crate) fn snake(name: &str) -> String {
@@ -77,6 +98,15 @@ mod tests {
         assert_eq!(snake("HTTPRequest"), "http_request");
         assert_eq!(snake("Step2Done"), "step2_done");
         assert_eq!(snake("A"), "a");
+    }
+
+    #[test]
+    fn raw_identifiers() {
+        let raw: Ident = syn::parse_str("r#Idle").unwrap();
+        assert_eq!(plain(&raw), "Idle");
+        let keyword: Ident = syn::parse_str("r#match").unwrap();
+        assert_eq!(plain(&keyword), "r#match", "a keyword keeps its prefix");
+        assert_eq!(snake_ident(&keyword), "match");
     }
 
     #[test]

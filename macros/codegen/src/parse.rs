@@ -8,12 +8,31 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident, Token, Type, Visibility};
 
 use crate::errors::Errors;
-use crate::names::did_you_mean;
+use crate::names::{did_you_mean, plain};
 
 /// The keys of `#[machine(..)]`.
 pub const MACHINE_KEYS: &[&str] = &["context", "exhaustive", "typestate", "derive"];
 /// The keys of `#[message(..)]`.
 pub const MESSAGE_KEYS: &[&str] = &["reply"];
+/// The attributes a state (a variant) carries.
+const STATE_ATTRIBUTES: &[&str] = &[
+    "initial", "terminal", "enter", "exit", "on", "discard", "defer", "timeout",
+];
+
+/// `#[on(..)]` or `#[initial]`: an attribute as the user would recognise it in a message.
+fn written(attr: &Attribute, name: &str) -> String {
+    if matches!(attr.meta, syn::Meta::Path(_)) {
+        format!("`#[{name}]`")
+    } else {
+        format!("`#[{name}(..)]`")
+    }
+}
+
+/// The name of a lockstep state attribute, if `attr` is one.
+fn state_attribute(attr: &Attribute) -> Option<String> {
+    let ident = attr.path().get_ident()?.to_string();
+    STATE_ATTRIBUTES.contains(&ident.as_str()).then_some(ident)
+}
 
 /// A machine as written.
 pub struct MachineSpec {
@@ -145,7 +164,7 @@ pub fn machine(input: TokenStream, errors: &mut Errors) -> Option<MachineSpec> {
 
     let mut spec = MachineSpec {
         vis: input.vis.clone(),
-        ident: input.ident.clone(),
+        ident: plain(&input.ident),
         generics: input.generics.clone(),
         context: None,
         exhaustive: None,
@@ -156,6 +175,18 @@ pub fn machine(input: TokenStream, errors: &mut Errors) -> Option<MachineSpec> {
     for attr in &input.attrs {
         if attr.path().is_ident("machine") {
             machine_options(attr, &mut spec, errors);
+        } else if let Some(name) = state_attribute(attr) {
+            // Derive helper attributes are allowed anywhere in the item, so rustc says nothing:
+            // without this the attribute would be silently ignored.
+            errors.spanned(
+                attr,
+                format!(
+                    "{} belongs on a state (a variant of `{}`), not on the enum: move it onto \
+                     the variant it is about",
+                    written(attr, &name),
+                    spec.ident
+                ),
+            );
         }
     }
     if data.variants.is_empty() {
@@ -338,7 +369,7 @@ fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
         );
     }
     let mut state = StateSpec {
-        ident: variant.ident.clone(),
+        ident: plain(&variant.ident),
         docs: Vec::new(),
         data,
         initial: None,
@@ -350,11 +381,24 @@ fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
         substates: None,
         incomplete: false,
     };
-    for attr in &variant.attrs {
+    // A state attribute on the state's data field is reported, then read as the state's own, so
+    // the rest of the spec is checked as the user meant it.
+    misplaced_on_fields(variant, &state.ident, errors);
+    let field_attrs = variant.fields.iter().flat_map(|field| &field.attrs);
+    let field_state_attrs = field_attrs.filter(|attr| state_attribute(attr).is_some());
+    for attr in variant.attrs.iter().chain(field_state_attrs) {
         let Some(name) = attr.path().get_ident().map(Ident::to_string) else {
             continue;
         };
         match name.as_str() {
+            "machine" => errors.spanned(
+                attr,
+                format!(
+                    "`#[machine(..)]` belongs on the enum, not on the state `{}`: move it above \
+                     `enum`",
+                    state.ident
+                ),
+            ),
             "doc" => {
                 if let syn::Meta::NameValue(nv) = &attr.meta
                     && let syn::Expr::Lit(syn::ExprLit {
@@ -400,6 +444,26 @@ fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
         }
     }
     state
+}
+
+/// Reports lockstep attributes written on a state's data field instead of the state.
+fn misplaced_on_fields(variant: &syn::Variant, state: &Ident, errors: &mut Errors) {
+    for attr in variant.fields.iter().flat_map(|field| &field.attrs) {
+        if let Some(name) = state_attribute(attr) {
+            errors.spanned(
+                attr,
+                format!(
+                    "{} belongs on the state `{state}`, not on its data: write it above the variant",
+                    written(attr, &name),
+                ),
+            );
+        } else if attr.path().is_ident("machine") {
+            errors.spanned(
+                attr,
+                "`#[machine(..)]` belongs on the enum, not on a state's data",
+            );
+        }
+    }
 }
 
 /// One cell attribute, `#[on(..)]`, `#[discard(..)]` or `#[defer(..)]` (`kind`), with one cell per
@@ -714,7 +778,34 @@ fn cell(
     errors: &mut Errors,
 ) -> Option<CellSpec> {
     let message = match args.message {
-        Type::Path(path) if path.qself.is_none() => path,
+        // `Self` (the machine, inside its own derive), `self`, `super` and `crate` are paths but
+        // no message: their name would become an `Input` variant that is a keyword.
+        Type::Path(path)
+            if path.path.segments.last().is_some_and(|s| {
+                ["Self", "self", "super", "crate"]
+                    .iter()
+                    .any(|k| s.ident == k)
+            }) =>
+        {
+            let last = path.path.segments.last().map(|s| s.ident.to_string());
+            errors.spanned(
+                &path,
+                format!(
+                    "`{}` names no message type: a message is named by its type path (`Coin`, \
+                     `crate::msg::Coin`, `Data<T>`)",
+                    last.unwrap_or_default()
+                ),
+            );
+            *incomplete = true;
+            return None;
+        }
+        Type::Path(mut path) if path.qself.is_none() => {
+            // `r#Coin` is `Coin`: one message, however its path is spelled.
+            for segment in &mut path.path.segments {
+                segment.ident = plain(&segment.ident);
+            }
+            path
+        }
         other => {
             errors.spanned(
                 &other,
@@ -769,12 +860,12 @@ fn cell(
 /// `State`.
 fn target(path: &syn::Path, errors: &mut Errors) -> Ident {
     if let Some(ident) = path.get_ident() {
-        return ident.clone();
+        return plain(ident);
     }
     // `parse_mod_style` never yields an empty path.
     let last = path.segments.last().map_or_else(
         || Ident::new("__lockstep_missing", path.span()),
-        |s| s.ident.clone(),
+        |s| plain(&s.ident),
     );
     errors.spanned(
         path,
@@ -1067,6 +1158,123 @@ mod tests {
                 "`#[initial]` takes no arguments",
                 "`#[initial]` is written twice on this state"
             ]
+        );
+    }
+
+    #[test]
+    fn state_attributes_in_the_wrong_place_are_reported() {
+        // Found by the property test (`tests/never_panics.rs`): rustc accepts a derive's helper
+        // attributes anywhere in the item, so these were silently ignored.
+        let (spec, errors) = parse(quote!(
+            #[initial]
+            #[on(Open => Opened)]
+            enum Door {
+                #[machine(exhaustive)]
+                Closed(#[initial] Key),
+                Opened,
+            }
+        ));
+        assert_eq!(
+            errors,
+            [
+                "`#[initial]` belongs on a state (a variant of `Door`), not on the enum: move it \
+                 onto the variant it is about",
+                "`#[on(..)]` belongs on a state (a variant of `Door`), not on the enum: move it \
+                 onto the variant it is about",
+                "`#[initial]` belongs on the state `Closed`, not on its data: write it above the \
+                 variant",
+                "`#[machine(..)]` belongs on the enum, not on the state `Closed`: move it above \
+                 `enum`",
+            ]
+        );
+        let spec = spec.unwrap();
+        assert!(spec.exhaustive.is_none());
+        assert!(
+            spec.states[0].initial.is_some(),
+            "the field's `#[initial]` is read as the state's"
+        );
+    }
+
+    #[test]
+    fn a_keyword_path_is_no_message() {
+        // Found by the property test: `#[on(Self)]` became an `Input` variant named `Self`, which
+        // does not parse, with no error from the derive.
+        let (_, errors) = parse(quote!(
+            enum Door {
+                #[initial]
+                #[on(Self)]
+                #[discard(super::super)]
+                Closed,
+            }
+        ));
+        assert_eq!(
+            errors,
+            [
+                "`Self` names no message type: a message is named by its type path (`Coin`, \
+                 `crate::msg::Coin`, `Data<T>`)",
+                "`super` names no message type: a message is named by its type path (`Coin`, \
+                 `crate::msg::Coin`, `Data<T>`)",
+            ]
+        );
+    }
+
+    #[test]
+    fn non_ascii_names_make_handler_names() {
+        // `İ` lowercases to two chars (`i` and a combining dot); the handler name must still be an
+        // identifier.
+        let out = crate::expand_machine(quote!(
+            enum Tür {
+                #[initial]
+                #[on(Öffnen => İdle)]
+                #[enter]
+                Zu,
+                #[on(Öffnen)]
+                İdle,
+            }
+        ))
+        .to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("fn zu_on_öffnen"), "{out}");
+    }
+
+    #[test]
+    fn raw_identifiers_are_the_plain_names() {
+        // Found by the property test: `r#Idle` made the handler name `r#idle_on_tick`, and
+        // `Ident::new` panicked on it.
+        let (spec, errors) = parse(quote!(
+            enum r#Door {
+                #[initial]
+                #[on(r#Open => r#Opened)]
+                r#Closed,
+                #[timeout(1s => Closed)]
+                r#Opened,
+            }
+        ));
+        assert!(errors.is_empty(), "{errors:?}");
+        let spec = spec.unwrap();
+        assert_eq!(spec.ident, "Door");
+        assert_eq!(spec.states[0].ident, "Closed");
+        assert_eq!(
+            spec.states[0].cells[0].message.path.segments[0].ident,
+            "Open"
+        );
+        let out = crate::expand_machine(quote!(
+            enum Door {
+                #[initial]
+                #[on(Tick => r#match)]
+                #[timeout(1s)]
+                r#Idle,
+                #[on(Tick => Idle)]
+                r#match,
+            }
+        ))
+        .to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("fn idle_on_tick"), "{out}");
+        assert!(out.contains("fn idle_on_timeout"), "{out}");
+        assert!(
+            out.contains("fn match_on_tick"),
+            "a keyword state keeps `r#` but not in method names"
         );
     }
 
