@@ -337,8 +337,10 @@ fn path_name(path: &syn::Path) -> String {
         .join("::")
 }
 
-fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
-    let data = match &variant.fields {
+/// The state's data type: a unit variant has none, a one-field tuple variant has its field's;
+/// any other shape is reported (and read as no data).
+fn state_data(variant: &syn::Variant, errors: &mut Errors) -> Option<Type> {
+    match &variant.fields {
         Fields::Unit => None,
         Fields::Unnamed(fields) if fields.unnamed.len() == 1 => Some(fields.unnamed[0].ty.clone()),
         fields => {
@@ -361,7 +363,11 @@ fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
             );
             None
         }
-    };
+    }
+}
+
+fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
+    let data = state_data(variant, errors);
     if let Some((_, discriminant)) = &variant.discriminant {
         errors.spanned(
             discriminant,
