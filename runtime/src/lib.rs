@@ -71,6 +71,9 @@ pub mod check;
 #[cfg(feature = "actor")]
 pub mod actor;
 
+#[cfg(feature = "persist")]
+pub mod persist;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
@@ -127,3 +130,6 @@ mod book_design_notes {}
 #[cfg(doctest)]
 #[doc = include_str!("../../book/src/finding-races.md")]
 mod book_finding_races {}
+#[cfg(all(doctest, feature = "persist"))]
+#[doc = include_str!("../../book/src/durability.md")]
+mod book_durability {}

@@ -35,8 +35,10 @@
 mod builder;
 mod error;
 mod handle;
+#[cfg(feature = "persist")]
+pub(crate) mod journal;
 mod later;
-mod mail;
+pub(crate) mod mail;
 mod me;
 mod run;
 mod session;
@@ -44,6 +46,10 @@ mod shared;
 
 pub use builder::{Builder, DEFAULT_ASK_TIMEOUT, DEFAULT_MAILBOX, Overflow, Restart};
 pub use error::{AskError, Failed, Panicked, StopCause, TellError};
+#[cfg(feature = "persist")]
+pub use error::Unrecorded;
+#[cfg(feature = "persist")]
+pub use journal::{Held, HeldAnswer};
 pub use handle::{Actor, Final, Join};
 pub use later::{Answer, Later, Unanswered, later};
 pub use mail::{Asked, Envelope};
