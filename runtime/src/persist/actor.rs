@@ -74,7 +74,7 @@ impl OldRecord<'_> {
     /// # Errors
     /// The payload is not a `T`.
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T, String> {
-        postcard::from_bytes(self.payload).map_err(|e| e.to_string())
+        decode_exact(self.payload)
     }
 }
 
@@ -279,14 +279,22 @@ where
     Mc: Machine + DeserializeOwned,
     Mc::Context: DeserializeOwned,
 {
-    let (found, payload) = record::decode(bytes).map_err(|damage| PersistError::Damaged {
+    let damaged = |damage| PersistError::Damaged {
         key: key.to_owned(),
         damage,
-    })?;
+    };
+    let record::Decoded {
+        header: found,
+        key: owner,
+        payload,
+    } = record::decode(bytes).map_err(damaged)?;
+    if owner != key {
+        return Err(damaged(Damage::WrongKey { found: owner }));
+    }
     if found == *expected {
-        let loaded = postcard::from_bytes(payload).map_err(|e| PersistError::Decode {
+        let loaded = decode_exact(payload).map_err(|reason| PersistError::Decode {
             key: key.to_owned(),
-            reason: e.to_string(),
+            reason,
         })?;
         return Ok((loaded, false));
     }
@@ -307,6 +315,17 @@ where
             found,
             reason,
         }),
+    }
+}
+
+/// Decodes all of `payload` as `T`. postcard stops where `T` ends; bytes left over mean the
+/// payload was written as another type that happened to begin like `T`.
+fn decode_exact<T: DeserializeOwned>(payload: &[u8]) -> Result<T, String> {
+    let (value, rest) = postcard::take_from_bytes(payload).map_err(|e| e.to_string())?;
+    if rest.is_empty() {
+        Ok(value)
+    } else {
+        Err(format!("{} bytes left over: the payload is of another type", rest.len()))
     }
 }
 
@@ -371,7 +390,7 @@ where
         let payload = postcard::to_allocvec(&(machine, context))
             .map_err(|e| Unrecorded::Encode(e.to_string().into()))?;
         let bytes =
-            record::encode(&self.header, &payload).map_err(|e| Unrecorded::Encode(e.into()))?;
+            record::encode(&self.header, &self.key, &payload).map_err(|e| Unrecorded::Encode(e.into()))?;
         let (store, key, epoch) = (Arc::clone(&self.store), Arc::clone(&self.key), self.epoch);
         Ok(tokio::task::spawn_blocking(move || {
             store.commit(&[Write {

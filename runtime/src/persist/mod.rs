@@ -41,7 +41,7 @@ mod store;
 pub use actor::{DEFAULT_MAX_BATCH, OldRecord, PersistError, Persisted};
 pub use memory::MemoryStore;
 pub use record::{Damage, FORMAT, RecordHeader, fingerprint};
-pub use redb_store::RedbStore;
+pub use redb_store::{RedbStore, Salvaged};
 pub use store::{Epoch, Store, StoreError, Write};
 
 /// Reads the header of an encoded record (as [`Store::load`] returns it), checking its frame
@@ -50,5 +50,5 @@ pub use store::{Epoch, Store, StoreError, Write};
 /// # Errors
 /// The [`Damage`] found.
 pub fn read_header(record: &[u8]) -> Result<RecordHeader, Damage> {
-    record::decode(record).map(|(header, _)| header)
+    record::decode(record).map(|decoded| decoded.header)
 }

@@ -7,6 +7,7 @@
 //! schema                      u32 LE, the user's schema version
 //! fingerprint                 u64 LE, the machine's spec (see `fingerprint`)
 //! machine name length, name   u16 LE, UTF-8
+//! key length, key             u16 LE, UTF-8: the record knows whose it is
 //! payload length, payload     u32 LE, postcard of (machine, context)
 //! checksum                    u32 LE, CRC-32 (IEEE) of every byte before it
 //! ```
@@ -93,6 +94,11 @@ pub enum Damage {
     },
     /// A layout newer than this lockstep reads.
     UnknownFormat(u16),
+    /// A sound record, but of another key: the store filed it under the wrong one.
+    WrongKey {
+        /// The key the record says it belongs to.
+        found: String,
+    },
 }
 
 impl fmt::Display for Damage {
@@ -108,18 +114,17 @@ impl fmt::Display for Damage {
                 f,
                 "record format {v} is newer than this lockstep reads ({FORMAT})"
             ),
+            Self::WrongKey { found } => write!(f, "the record belongs to key `{found}`"),
         }
     }
 }
 
-/// Writes a record.
-///
-/// # Panics
-/// Never in practice: a machine name over 64 KiB or a payload over 4 GiB cannot be framed and
-/// is reported by the caller before (see `encode_checked`).
-pub(crate) fn encode(header: &RecordHeader, payload: &[u8]) -> Result<Vec<u8>, String> {
+/// Writes a record of `key`. Fails only for what the frame cannot hold: a name or key over
+/// 64 KiB, a payload over 4 GiB.
+pub(crate) fn encode(header: &RecordHeader, key: &str, payload: &[u8]) -> Result<Vec<u8>, String> {
     let name = header.machine.as_bytes();
     let name_len = u16::try_from(name.len()).map_err(|_| "the machine name is over 64 KiB")?;
+    let key_len = u16::try_from(key.len()).map_err(|_| "the key is over 64 KiB")?;
     let payload_len =
         u32::try_from(payload.len()).map_err(|_| "the encoded state is over 4 GiB".to_owned())?;
     let mut out = Vec::with_capacity(4 + 2 + 4 + 8 + 2 + name.len() + 4 + payload.len() + 4);
@@ -129,6 +134,8 @@ pub(crate) fn encode(header: &RecordHeader, payload: &[u8]) -> Result<Vec<u8>, S
     out.extend_from_slice(&header.fingerprint.to_le_bytes());
     out.extend_from_slice(&name_len.to_le_bytes());
     out.extend_from_slice(name);
+    out.extend_from_slice(&key_len.to_le_bytes());
+    out.extend_from_slice(key.as_bytes());
     out.extend_from_slice(&payload_len.to_le_bytes());
     out.extend_from_slice(payload);
     let crc = crc32(&out);
@@ -136,8 +143,15 @@ pub(crate) fn encode(header: &RecordHeader, payload: &[u8]) -> Result<Vec<u8>, S
     Ok(out)
 }
 
-/// Reads a record's header and payload, checking its frame and checksum.
-pub(crate) fn decode(bytes: &[u8]) -> Result<(RecordHeader, &[u8]), Damage> {
+/// A record read back: its header, its key, its payload.
+pub(crate) struct Decoded<'a> {
+    pub(crate) header: RecordHeader,
+    pub(crate) key: String,
+    pub(crate) payload: &'a [u8],
+}
+
+/// Reads a record's header, key and payload, checking its frame and checksum.
+pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, Damage> {
     let (body, crc) = bytes
         .split_last_chunk::<4>()
         .ok_or(Damage::Truncated)?;
@@ -158,20 +172,23 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<(RecordHeader, &[u8]), Damage> {
     let fingerprint = u64::from_le_bytes(reader.array()?);
     let name_len = u16::from_le_bytes(reader.array()?);
     let machine = String::from_utf8_lossy(reader.take(usize::from(name_len))?).into_owned();
+    let key_len = u16::from_le_bytes(reader.array()?);
+    let key = String::from_utf8_lossy(reader.take(usize::from(key_len))?).into_owned();
     let payload_len = u32::from_le_bytes(reader.array()?);
     let payload = reader.take(payload_len as usize)?;
     if !reader.0.is_empty() {
         return Err(Damage::Truncated);
     }
-    Ok((
-        RecordHeader {
+    Ok(Decoded {
+        header: RecordHeader {
             format,
             machine,
             fingerprint,
             schema,
         },
+        key,
         payload,
-    ))
+    })
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -236,15 +253,15 @@ mod tests {
             fingerprint: 42,
             schema: 3,
         };
-        encode(&header, b"payload").unwrap()
+        encode(&header, "acct-1", b"payload").unwrap()
     }
 
     #[test]
     fn a_record_reads_back() {
         let bytes = sample();
-        let (header, payload) = decode(&bytes).unwrap();
+        let Decoded { header, key, payload } = decode(&bytes).unwrap();
         assert_eq!((header.machine.as_str(), header.schema, header.fingerprint), ("Account", 3, 42));
-        assert_eq!(payload, b"payload");
+        assert_eq!((key.as_str(), payload), ("acct-1", &b"payload"[..]));
     }
 
     #[test]

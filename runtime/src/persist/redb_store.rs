@@ -61,6 +61,62 @@ impl RedbStore {
         Ok(store)
     }
 
+    /// Copies every sound record of a damaged database file into a new store at `into`.
+    ///
+    /// [`open`](Self::open) refuses a file whose checksums fail as a whole: redb cannot tell which
+    /// of its pages are still right. Salvage reads the file without that check and keeps a record
+    /// only if lockstep's own checksum holds, under the key the record itself names (so a
+    /// damaged key cannot hand one actor's record to another). Records on a damaged page are
+    /// reported, not guessed; the others survive. Every salvaged key starts again at epoch 1.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] or [`StoreError::Backend`] if the damaged file cannot be read at
+    /// all (a truncated file, whose layout redb refuses before reading a record), or `into`
+    /// cannot be created.
+    pub fn salvage(damaged: impl AsRef<Path>, into: impl AsRef<Path>) -> Result<(Self, Salvaged), StoreError> {
+        let damaged = damaged.as_ref();
+        let mut found: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut report = Salvaged::default();
+        let read = guarded(|| {
+            let db = Database::builder()
+                .open_read_only(damaged)
+                .map_err(|e| from_redb(e.into()))?;
+            let txn = db.begin_read().map_err(|e| from_redb(e.into()))?;
+            let records = txn.open_table(RECORDS).map_err(|e| from_redb(e.into()))?;
+            let entries = records.range::<&str>(..).map_err(|e| from_redb(e.into()))?;
+            for entry in entries {
+                let Ok((_, record)) = entry else {
+                    report.damaged += 1;
+                    continue;
+                };
+                let bytes = record.value().to_vec();
+                match super::record::decode(&bytes) {
+                    Ok(decoded) => found.push((decoded.key, bytes)),
+                    Err(_) => report.damaged += 1,
+                }
+            }
+            Ok(())
+        });
+        // A panic in the middle of the walk leaves what was read before it.
+        if let Err(error) = read {
+            if found.is_empty() && report.damaged == 0 {
+                return Err(error);
+            }
+            report.cut_short = Some(error.to_string());
+        }
+        let store = RedbStore::open(into)?;
+        for (key, record) in &found {
+            let epoch = store.acquire(key)?;
+            store.commit(&[Write {
+                key,
+                epoch,
+                record,
+            }])?;
+        }
+        report.recovered = found.into_iter().map(|(key, _)| key).collect();
+        Ok((store, report))
+    }
+
     /// Runs `body` in one write transaction and commits it durably.
     fn transact<T>(
         &self,
@@ -157,4 +213,17 @@ fn guarded<T>(body: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreEr
             .unwrap_or_default();
         Err(StoreError::Corrupt(format!("the database panicked: {text}")))
     })
+}
+
+/// What [`RedbStore::salvage`] recovered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Salvaged {
+    /// The keys whose records were sound, now in the new store.
+    pub recovered: Vec<String>,
+    /// Records that could not be read or failed lockstep's checksum.
+    pub damaged: usize,
+    /// The walk over the file stopped early (redb failed in the middle): why. Records after that
+    /// point in key order were not reached.
+    pub cut_short: Option<String>,
 }
