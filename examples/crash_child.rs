@@ -85,7 +85,7 @@ impl Tally {
     }
 
     fn parity(&self) -> (LedgerEvenOnAdd, LedgerOddOnAdd) {
-        if self.count % 2 == 0 {
+        if self.count.is_multiple_of(2) {
             (LedgerEvenOnAdd::Even, LedgerOddOnAdd::Even)
         } else {
             (LedgerEvenOnAdd::Odd, LedgerOddOnAdd::Odd)
@@ -172,9 +172,15 @@ async fn run(path: &str, senders: usize, dump: bool) -> ExitCode {
     };
     let at = |sender: usize| applied.get(sender).copied().unwrap_or(0);
     if dump {
-        let state = ledger.state().await.map_or("<stopped>", |s| Ledger::STATES[s.index()].name);
+        let state = ledger
+            .state()
+            .await
+            .map_or("<stopped>", |s| Ledger::STATES[s.index()].name);
         let positions: Vec<String> = (0..senders).map(|s| at(s).to_string()).collect();
-        say(&format!("STATE {state} {count} {sum} {}", positions.join(" ")));
+        say(&format!(
+            "STATE {state} {count} {sum} {}",
+            positions.join(" ")
+        ));
         return ExitCode::SUCCESS;
     }
     for sender in 0..senders {

@@ -6,6 +6,14 @@
 //!
 //! `LOCKSTEP_CRASH_SEED=N` replays a run; `LOCKSTEP_CRASH_KILLS=N` changes the number of kills.
 #![cfg(all(feature = "persist", unix))]
+// Small counts and byte patterns; per-sender tables indexed by sender; one test reads as one
+// story from the first kill to the final check.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::needless_range_loop,
+    clippy::too_many_lines,
+    clippy::similar_names
+)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -35,7 +43,14 @@ fn child_binary() -> PathBuf {
         .join("crash-child");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
-        .args(["build", "--example", "crash_child", "--features", "persist", "--target-dir"])
+        .args([
+            "build",
+            "--example",
+            "crash_child",
+            "--features",
+            "persist",
+            "--target-dir",
+        ])
         .arg(&target)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
@@ -79,7 +94,9 @@ fn parse(lines: &[String]) -> Run {
             ["RESUME", sender, applied] => {
                 run.resume[sender.parse::<usize>().unwrap()] = applied.parse().unwrap();
             }
-            ["ACK", sender, seq] => run.acks.push((sender.parse().unwrap(), seq.parse().unwrap())),
+            ["ACK", sender, seq] => run
+                .acks
+                .push((sender.parse().unwrap(), seq.parse().unwrap())),
             ["READY"] => {}
             _ => run.errors.push(line.clone()),
         }
@@ -143,7 +160,7 @@ fn sigkill_at_random_points_loses_no_acknowledged_message_and_applies_nothing_tw
     let store = dir.join("ledger.redb");
 
     // The last acknowledged sequence number of each sender, over all runs.
-    let mut acked = vec![0u64; SENDERS];
+    let mut acked = [0u64; SENDERS];
     let mut total_acks = 0usize;
     let mut committed_unacked = 0u64;
     let started = Instant::now();
@@ -173,7 +190,11 @@ fn sigkill_at_random_points_loses_no_acknowledged_message_and_applies_nothing_tw
         // The reader ends at EOF: every line the child wrote before it died.
         seen.extend(lines.iter());
         let run = parse(&seen);
-        assert!(run.errors.is_empty(), "run {kill} (seed {seed}): {:?}", run.errors);
+        assert!(
+            run.errors.is_empty(),
+            "run {kill} (seed {seed}): {:?}",
+            run.errors
+        );
         for sender in 0..SENDERS {
             let resumed = run.resume[sender];
             // Every acknowledged message survived the kill before ...
@@ -198,7 +219,10 @@ fn sigkill_at_random_points_loses_no_acknowledged_message_and_applies_nothing_tw
                 .map(|(_, seq)| *seq)
                 .collect();
             let expected: Vec<u64> = (resumed + 1..=resumed + mine.len() as u64).collect();
-            assert_eq!(mine, expected, "run {kill} (seed {seed}): sender {sender}'s acknowledgements");
+            assert_eq!(
+                mine, expected,
+                "run {kill} (seed {seed}): sender {sender}'s acknowledgements"
+            );
             if let Some(&last) = mine.last() {
                 acked[sender] = last;
             } else {
@@ -236,11 +260,18 @@ fn sigkill_at_random_points_loses_no_acknowledged_message_and_applies_nothing_tw
     let reference_sum: u64 = (0..SENDERS)
         .map(|s| (1..=applied[s]).map(|seq| amount(s, seq)).sum::<u64>())
         .sum();
-    assert_eq!(count, reference_count, "count vs the sequence numbers applied");
+    assert_eq!(
+        count, reference_count,
+        "count vs the sequence numbers applied"
+    );
     assert_eq!(sum, reference_sum, "sum vs the reference from the log");
     assert_eq!(
         name,
-        if count % 2 == 0 { "Even" } else { "Odd" },
+        if count.is_multiple_of(2) {
+            "Even"
+        } else {
+            "Odd"
+        },
         "the state's parity is the count's"
     );
     assert!(
@@ -279,7 +310,10 @@ fn a_truncated_or_corrupted_store_file_is_reported_and_the_other_records_survive
     // Records in lockstep's frame, as persisted actors write them; several commits per key so
     // that the file holds old, freed pages as well as live ones.
     let record = |key: usize, round: usize| -> Vec<u8> {
-        sealed(&format!("key-{key}"), &vec![(key * 7 + round) as u8; 40 + key * 5])
+        sealed(
+            &format!("key-{key}"),
+            &vec![(key * 7 + round) as u8; 40 + key * 5],
+        )
     };
     {
         let store = RedbStore::open(&path).unwrap();
@@ -289,7 +323,11 @@ fn a_truncated_or_corrupted_store_file_is_reported_and_the_other_records_survive
             for round in 0..3 {
                 let bytes = record(key, round);
                 store
-                    .commit(&[Write { key: &name, epoch, record: &bytes }])
+                    .commit(&[Write {
+                        key: &name,
+                        epoch,
+                        record: &bytes,
+                    }])
                     .unwrap();
             }
         }
@@ -345,7 +383,11 @@ fn a_truncated_or_corrupted_store_file_is_reported_and_the_other_records_survive
                 // misplaced record.
                 for key in &report.recovered {
                     let number: usize = key.trim_start_matches("key-").parse().unwrap();
-                    assert_eq!(store.load(key).unwrap(), Some(latest(number)), "flip at {at}: {key}");
+                    assert_eq!(
+                        store.load(key).unwrap(),
+                        Some(latest(number)),
+                        "flip at {at}: {key}"
+                    );
                 }
                 // One flipped byte damages one page: the records of the other pages survive.
                 let lost = KEYS - report.recovered.len();
@@ -366,7 +408,10 @@ fn a_truncated_or_corrupted_store_file_is_reported_and_the_other_records_survive
          {unsalvageable} in redb's own bookkeeping (refused, not salvageable)",
         salvaged + unsalvageable + harmless
     );
-    assert!(salvaged > 0, "no flip hit a page of records: the test proves nothing");
+    assert!(
+        salvaged > 0,
+        "no flip hit a page of records: the test proves nothing"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -395,7 +440,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &byte in bytes {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { 0xedb8_8320 ^ (crc >> 1) } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                0xedb8_8320 ^ (crc >> 1)
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc

@@ -123,17 +123,33 @@ async fn a_new_key_starts_from_the_builder_and_a_known_key_resumes() {
     assert_eq!(last.context.entered, 1);
 
     // The builder's state and context are ignored: the store has the key.
-    let (acct, join) = Actor::builder(Account::Frozen, Books { balance: 999, entered: 0 })
-        .persist(store.clone(), "a")
-        .spawn()
-        .await
-        .unwrap();
-    assert_eq!(acct.state().await.map(|s| s.index()), Some(0), "resumed in Open");
+    let (acct, join) = Actor::builder(
+        Account::Frozen,
+        Books {
+            balance: 999,
+            entered: 0,
+        },
+    )
+    .persist(store.clone(), "a")
+    .spawn()
+    .await
+    .unwrap();
+    assert_eq!(
+        acct.state().await.map(lockstep::StateId::index),
+        Some(0),
+        "resumed in Open"
+    );
     assert_eq!(acct.ask(Deposit(1)).await.unwrap(), 8);
     drop(acct);
     let last = join.await.unwrap();
     // The enter hook ran when `Open` was entered, not again on resume.
-    assert_eq!(last.context, Books { balance: 8, entered: 1 });
+    assert_eq!(
+        last.context,
+        Books {
+            balance: 8,
+            entered: 1
+        }
+    );
 
     // Other keys are other actors.
     let (other, _) = account(store, "b").spawn().await.unwrap();
@@ -198,7 +214,11 @@ async fn concurrent_askers_share_commits_and_each_gets_its_own_reply() {
         all.extend(replies);
     }
     all.sort_unstable();
-    assert_eq!(all, (1..=320).collect::<Vec<u64>>(), "each deposit ran once");
+    assert_eq!(
+        all,
+        (1..=320).collect::<Vec<u64>>(),
+        "each deposit ran once"
+    );
     let commits = probe.commits.load(Ordering::SeqCst) - before;
     assert!(
         commits < 320 / 2,
@@ -211,7 +231,11 @@ async fn concurrent_askers_share_commits_and_each_gets_its_own_reply() {
 #[tokio::test]
 async fn max_batch_one_commits_every_message() {
     let probe = Probe::default();
-    let (acct, _) = account(probe.clone(), "a").max_batch(1).spawn().await.unwrap();
+    let (acct, _) = account(probe.clone(), "a")
+        .max_batch(1)
+        .spawn()
+        .await
+        .unwrap();
     // Past the start-up commits (the first record, then what the enter hook did).
     assert_eq!(acct.ask(Deposit(0)).await.unwrap(), 0);
     let before = probe.commits.load(Ordering::SeqCst);
@@ -243,7 +267,10 @@ async fn a_failed_commit_withholds_the_reply_stops_the_actor_and_the_store_keeps
         }) => {}
         other => panic!("expected Stopped with the message, got {other:?}"),
     }
-    assert!(matches!(join.await, Err(Failed::Unrecorded(Unrecorded::Commit(_)))));
+    assert!(matches!(
+        join.await,
+        Err(Failed::Unrecorded(Unrecorded::Commit(_)))
+    ));
 
     // Respawned, it resumes from the last commit: the 7 was never acknowledged and is not there.
     probe.fail_after.store(0, Ordering::SeqCst);
@@ -260,7 +287,14 @@ async fn a_second_owner_of_a_key_fences_the_first_off() {
     match first.ask(Deposit(100)).await {
         Err(AskError::Unrecorded(Unrecorded::Commit(error))) => {
             assert!(
-                matches!(*error, StoreError::Fenced { held: Epoch(1), current: Epoch(2), .. }),
+                matches!(
+                    *error,
+                    StoreError::Fenced {
+                        held: Epoch(1),
+                        current: Epoch(2),
+                        ..
+                    }
+                ),
                 "{error:?}"
             );
         }
@@ -275,8 +309,14 @@ async fn a_second_owner_of_a_key_fences_the_first_off() {
 async fn a_panic_in_a_batch_abandons_the_batch_and_a_restart_reloads_the_last_commit() {
     let store = MemoryStore::new();
     let (acct, _) = Actor::builder(Account::Open, Books::default())
-        .restart(Restart::at_most(3, Duration::from_secs(60)), |_| {
-            (Account::Frozen, Books { balance: 12345, entered: 0 })
+        .restart(Restart::at_most(3, Duration::from_mins(1)), |_| {
+            (
+                Account::Frozen,
+                Books {
+                    balance: 12345,
+                    entered: 0,
+                },
+            )
         })
         .persist(store.clone(), "a")
         .spawn()
@@ -296,7 +336,7 @@ async fn a_panic_in_a_batch_abandons_the_batch_and_a_restart_reloads_the_last_co
     // The restart reloaded the store, not the factory's 12345 / Frozen.
     let balance = acct.ask(Deposit(0)).await.unwrap();
     assert!(balance == 10 || balance == 15, "{balance}");
-    assert_eq!(acct.state().await.map(|s| s.index()), Some(0));
+    assert_eq!(acct.state().await.map(lockstep::StateId::index), Some(0));
     assert_eq!(acct.metrics().restarts, 1);
 }
 
@@ -304,7 +344,7 @@ async fn a_panic_in_a_batch_abandons_the_batch_and_a_restart_reloads_the_last_co
 async fn a_deterministic_abandoned_batch() {
     let store = MemoryStore::new();
     let (acct, _) = Actor::builder(Account::Open, Books::default())
-        .restart(Restart::at_most(3, Duration::from_secs(60)), |_| {
+        .restart(Restart::at_most(3, Duration::from_mins(1)), |_| {
             (Account::Open, Books::default())
         })
         .persist(store.clone(), "a")
@@ -322,7 +362,11 @@ async fn a_deterministic_abandoned_batch() {
         "{deposit:?}"
     );
     assert!(matches!(boom, Err(AskError::Panicked(_))), "{boom:?}");
-    assert_eq!(acct.ask(Deposit(0)).await.unwrap(), 10, "nothing of the batch is kept");
+    assert_eq!(
+        acct.ask(Deposit(0)).await.unwrap(),
+        10,
+        "nothing of the batch is kept"
+    );
 }
 
 #[tokio::test]
@@ -337,7 +381,9 @@ async fn a_record_of_another_spec_is_refused_without_a_migration() {
     old.stop().await;
 
     match account(store.clone(), "a").spawn().await {
-        Err(PersistError::Incompatible { found, expected, .. }) => {
+        Err(PersistError::Incompatible {
+            found, expected, ..
+        }) => {
             assert_eq!(found.fingerprint, fingerprint::<v1::Account>());
             assert_eq!(expected.fingerprint, fingerprint::<Account>());
             assert_ne!(found.fingerprint, expected.fingerprint);
@@ -351,7 +397,13 @@ async fn a_record_of_another_spec_is_refused_without_a_migration() {
             assert_eq!(old.header.machine, "Account");
             let (state, balance): (v1::Account, u64) = old.decode()?;
             let v1::Account::Open = state;
-            Ok((Account::Open, Books { balance, entered: 1 }))
+            Ok((
+                Account::Open,
+                Books {
+                    balance,
+                    entered: 1,
+                },
+            ))
         })
         .spawn()
         .await
@@ -371,7 +423,9 @@ async fn a_new_schema_version_goes_through_the_migration_hook() {
     acct.ask(Deposit(2)).await.unwrap();
     acct.stop().await;
     match account(store.clone(), "a").schema(2).spawn().await {
-        Err(PersistError::Incompatible { found, expected, .. }) => {
+        Err(PersistError::Incompatible {
+            found, expected, ..
+        }) => {
             assert_eq!((found.schema, expected.schema), (0, 2));
         }
         other => panic!("expected Incompatible, got {:?}", other.map(|_| ())),
@@ -429,7 +483,11 @@ async fn a_damaged_record_is_reported_and_the_other_keys_are_untouched() {
     bytes[middle] ^= 0x10;
     let epoch = store.acquire("a").unwrap();
     store
-        .commit(&[Write { key: "a", epoch, record: &bytes }])
+        .commit(&[Write {
+            key: "a",
+            epoch,
+            record: &bytes,
+        }])
         .unwrap();
     match account(store.clone(), "a").spawn().await {
         Err(PersistError::Damaged {
@@ -441,7 +499,11 @@ async fn a_damaged_record_is_reported_and_the_other_keys_are_untouched() {
     // Truncated.
     let epoch = store.acquire("a").unwrap();
     store
-        .commit(&[Write { key: "a", epoch, record: &bytes[..bytes.len() - 3] }])
+        .commit(&[Write {
+            key: "a",
+            epoch,
+            record: &bytes[..bytes.len() - 3],
+        }])
         .unwrap();
     assert!(matches!(
         account(store.clone(), "a").spawn().await,
@@ -450,7 +512,13 @@ async fn a_damaged_record_is_reported_and_the_other_keys_are_untouched() {
     // A sound record filed under the wrong key is refused, not adopted.
     let b = store.load("b").unwrap().unwrap();
     let epoch = store.acquire("a").unwrap();
-    store.commit(&[Write { key: "a", epoch, record: &b }]).unwrap();
+    store
+        .commit(&[Write {
+            key: "a",
+            epoch,
+            record: &b,
+        }])
+        .unwrap();
     match account(store.clone(), "a").spawn().await {
         Err(PersistError::Damaged {
             damage: Damage::WrongKey { found },
@@ -473,7 +541,10 @@ async fn the_redb_store_resumes_across_reopening_the_file() {
         drop(acct);
         join.await.unwrap();
         // redb locks the file: a second open in this process fails with a typed error.
-        assert!(matches!(RedbStore::open(&path), Err(StoreError::Backend(_))));
+        assert!(matches!(
+            RedbStore::open(&path),
+            Err(StoreError::Backend(_))
+        ));
     }
     let store = RedbStore::open(&path).unwrap();
     let (acct, _) = account(store.clone(), "a").spawn().await.unwrap();

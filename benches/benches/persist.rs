@@ -15,6 +15,9 @@
 //! msgs_per_s_batched=B batch_gain=B/S commit_p99_us=P` (one line), where P is the 99th
 //! percentile of one ask's round trip in the single run (encode, commit, fsync, reply).
 
+// Counts and byte patterns: small numbers, far from where the casts lose anything.
+#![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+
 use std::fs::OpenOptions;
 use std::io::{Seek, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
@@ -134,7 +137,10 @@ async fn batched(dir: &Path, window: usize) -> f64 {
         task.await.unwrap();
     }
     let rate = (SENDERS * PER_SENDER) as f64 / started.elapsed().as_secs_f64();
-    assert_eq!(account.ask(Deposit(0)).await.unwrap(), (SENDERS * PER_SENDER) as u64);
+    assert_eq!(
+        account.ask(Deposit(0)).await.unwrap(),
+        (SENDERS * PER_SENDER) as u64
+    );
     drop(account);
     join.await.unwrap();
     rate
@@ -149,7 +155,8 @@ fn written_bytes() -> Option<u64> {
 }
 
 fn workdir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("persist-bench-{}", std::process::id()));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("persist-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -181,7 +188,12 @@ fn main() {
         datasyncs.push(sync_once(&mut file, i, true));
         let record = [i as u8; 60];
         let started = Instant::now();
-        raw.commit(&[Write { key: "raw", epoch: raw_epoch, record: &record }]).unwrap();
+        raw.commit(&[Write {
+            key: "raw",
+            epoch: raw_epoch,
+            record: &record,
+        }])
+        .unwrap();
         raw_commits.push(started.elapsed());
         let started = Instant::now();
         expected += 1;
@@ -217,9 +229,16 @@ fn main() {
     // What one redb commit hands the kernel: `wchar` counts the bytes of write calls.
     let before = written_bytes();
     for i in 0..100u8 {
-        raw.commit(&[Write { key: "raw", epoch: raw_epoch, record: &[i; 60] }]).unwrap();
+        raw.commit(&[Write {
+            key: "raw",
+            epoch: raw_epoch,
+            record: &[i; 60],
+        }])
+        .unwrap();
     }
-    let per_commit = written_bytes().zip(before).map(|(after, before)| (after - before) / 100);
+    let per_commit = written_bytes()
+        .zip(before)
+        .map(|(after, before)| (after - before) / 100);
     println!(
         "redb commit alone (one 60-byte record, Durability::Immediate): median {} us, {} bytes written per commit",
         median(raw_commits).as_micros(),

@@ -45,12 +45,12 @@ mod session;
 mod shared;
 
 pub use builder::{Builder, DEFAULT_ASK_TIMEOUT, DEFAULT_MAILBOX, Overflow, Restart};
-pub use error::{AskError, Failed, Panicked, StopCause, TellError};
 #[cfg(feature = "persist")]
 pub use error::Unrecorded;
+pub use error::{AskError, Failed, Panicked, StopCause, TellError};
+pub use handle::{Actor, Final, Join};
 #[cfg(feature = "persist")]
 pub use journal::{Held, HeldAnswer};
-pub use handle::{Actor, Final, Join};
 pub use later::{Answer, Later, Unanswered, later};
 pub use mail::{Asked, Envelope};
 pub use me::Me;

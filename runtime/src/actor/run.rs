@@ -13,12 +13,12 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::builder::{Factory, Restart};
-use super::error::{AskError, Failed, Panicked, StopCause};
 #[cfg(feature = "persist")]
 use super::error::Unrecorded;
+use super::error::{AskError, Failed, Panicked, StopCause};
+use super::handle::Final;
 #[cfg(feature = "persist")]
 use super::journal::{Held, HeldAnswer, Journal, finish_commit};
-use super::handle::Final;
 use super::mail::{Asked, Envelope, Mail};
 use super::me::Me;
 use super::shared::{DeadLetter, DeadReason, Metrics, Shared};
@@ -731,7 +731,6 @@ fn bump(local: &mut u64, shared: &std::sync::atomic::AtomicU64) {
     *local += 1;
     shared.store(*local, Ordering::Relaxed);
 }
-
 
 fn panic_text(payload: &(dyn core::any::Any + Send)) -> String {
     payload

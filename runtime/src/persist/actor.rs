@@ -125,14 +125,23 @@ impl core::fmt::Display for PersistError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::Store(error) => write!(f, "{error}"),
-            Self::Damaged { key, damage } => write!(f, "the record of `{key}` is damaged: {damage}"),
-            Self::Incompatible { key, found, expected } => write!(
+            Self::Damaged { key, damage } => {
+                write!(f, "the record of `{key}` is damaged: {damage}")
+            }
+            Self::Incompatible {
+                key,
+                found,
+                expected,
+            } => write!(
                 f,
                 "the record of `{key}` is of {found}, this build is {expected}: bump nothing back, \
                  add a migration hook (`Persisted::migrate`) that reads the old record"
             ),
             Self::Migration { key, found, reason } => {
-                write!(f, "migrating the record of `{key}` from {found} failed: {reason}")
+                write!(
+                    f,
+                    "migrating the record of `{key}` from {found} failed: {reason}"
+                )
             }
             Self::Decode { key, reason } => write!(
                 f,
@@ -208,6 +217,9 @@ where
     /// # Errors
     /// [`PersistError`]: the store failed, the record is damaged, incompatible (and not
     /// migrated), or does not decode, or the first commit failed.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime, as `tokio::spawn` does.
     pub async fn spawn(self) -> Result<(Actor<Mc>, Join<Mc>), PersistError> {
         let Persisted {
             builder,
@@ -240,26 +252,29 @@ where
             max_batch,
         };
         if !parts.resumed || migrated {
-            let (Some(machine), Some(context)) =
+            // An assembled actor always has both; `if let` keeps the function free of panics.
+            if let (Some(machine), Some(context)) =
                 (parts.core.machine.as_ref(), parts.core.context.as_ref())
-            else {
-                unreachable!("an assembled actor has its machine and context")
-            };
-            let commit = journal
-                .begin_commit(machine, context)
-                .map_err(PersistError::Unrecorded)?;
-            finish_commit(commit)
-                .await
-                .map_err(PersistError::Unrecorded)?;
+            {
+                let commit = journal
+                    .begin_commit(machine, context)
+                    .map_err(PersistError::Unrecorded)?;
+                finish_commit(commit)
+                    .await
+                    .map_err(PersistError::Unrecorded)?;
+            }
         }
         // A restart must not go back to the builder's first state: the store is the truth.
         if let Some((policy, _)) = parts.core.restart.take() {
             let (store, key) = (Arc::clone(&store), Arc::clone(&key));
-            let reload = move |_: &crate::actor::Me<Mc>| match reload::<Mc>(&*store, &key, &expected) {
-                Ok(loaded) => loaded,
-                // The loop catches it and ends the actor with this text as the panic.
-                Err(error) => panic!("lockstep: cannot restart `{key}` from its store: {error}"),
-            };
+            let reload =
+                move |_: &crate::actor::Me<Mc>| match reload::<Mc>(&*store, &key, &expected) {
+                    Ok(loaded) => loaded,
+                    // The loop catches it and ends the actor with this text as the panic.
+                    Err(error) => {
+                        panic!("lockstep: cannot restart `{key}` from its store: {error}")
+                    }
+                };
             parts.core.restart = Some((policy, Box::new(reload)));
         }
         parts.core.journal = Some(Box::new(journal));
@@ -325,7 +340,10 @@ fn decode_exact<T: DeserializeOwned>(payload: &[u8]) -> Result<T, String> {
     if rest.is_empty() {
         Ok(value)
     } else {
-        Err(format!("{} bytes left over: the payload is of another type", rest.len()))
+        Err(format!(
+            "{} bytes left over: the payload is of another type",
+            rest.len()
+        ))
     }
 }
 
@@ -389,8 +407,8 @@ where
     fn begin_commit(&mut self, machine: &Mc, context: &Mc::Context) -> Result<Commit, Unrecorded> {
         let payload = postcard::to_allocvec(&(machine, context))
             .map_err(|e| Unrecorded::Encode(e.to_string().into()))?;
-        let bytes =
-            record::encode(&self.header, &self.key, &payload).map_err(|e| Unrecorded::Encode(e.into()))?;
+        let bytes = record::encode(&self.header, &self.key, &payload)
+            .map_err(|e| Unrecorded::Encode(e.into()))?;
         let (store, key, epoch) = (Arc::clone(&self.store), Arc::clone(&self.key), self.epoch);
         Ok(tokio::task::spawn_blocking(move || {
             store.commit(&[Write {

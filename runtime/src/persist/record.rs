@@ -152,9 +152,7 @@ pub(crate) struct Decoded<'a> {
 
 /// Reads a record's header, key and payload, checking its frame and checksum.
 pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, Damage> {
-    let (body, crc) = bytes
-        .split_last_chunk::<4>()
-        .ok_or(Damage::Truncated)?;
+    let (body, crc) = bytes.split_last_chunk::<4>().ok_or(Damage::Truncated)?;
     let mut reader = Reader(body);
     if reader.take(4)? != MAGIC {
         return Err(Damage::NotARecord);
@@ -259,8 +257,15 @@ mod tests {
     #[test]
     fn a_record_reads_back() {
         let bytes = sample();
-        let Decoded { header, key, payload } = decode(&bytes).unwrap();
-        assert_eq!((header.machine.as_str(), header.schema, header.fingerprint), ("Account", 3, 42));
+        let Decoded {
+            header,
+            key,
+            payload,
+        } = decode(&bytes).unwrap();
+        assert_eq!(
+            (header.machine.as_str(), header.schema, header.fingerprint),
+            ("Account", 3, 42)
+        );
         assert_eq!((key.as_str(), payload), ("acct-1", &b"payload"[..]));
     }
 
@@ -271,11 +276,17 @@ mod tests {
             for bit in 0..8 {
                 let mut flipped = bytes.clone();
                 flipped[at] ^= 1 << bit;
-                assert!(decode(&flipped).is_err(), "flip of bit {bit} at {at} went unnoticed");
+                assert!(
+                    decode(&flipped).is_err(),
+                    "flip of bit {bit} at {at} went unnoticed"
+                );
             }
         }
         for len in 0..bytes.len() {
-            assert!(decode(&bytes[..len]).is_err(), "truncation to {len} went unnoticed");
+            assert!(
+                decode(&bytes[..len]).is_err(),
+                "truncation to {len} went unnoticed"
+            );
         }
     }
 }

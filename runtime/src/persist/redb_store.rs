@@ -49,7 +49,10 @@ impl RedbStore {
             let mut builder = Database::builder();
             // Without it redb trusts a cleanly closed file and may panic on a damaged one.
             builder.set_check_integrity_on_open(true);
-            builder.create(path).map_err(redb::Error::from).map_err(from_redb)
+            builder
+                .create(path)
+                .map_err(redb::Error::from)
+                .map_err(from_redb)
         })?;
         let store = RedbStore { db: Arc::new(db) };
         // Both tables exist from the start, so that reads never meet a missing table.
@@ -73,7 +76,10 @@ impl RedbStore {
     /// [`StoreError::Corrupt`] or [`StoreError::Backend`] if the damaged file cannot be read at
     /// all (a truncated file, whose layout redb refuses before reading a record), or `into`
     /// cannot be created.
-    pub fn salvage(damaged: impl AsRef<Path>, into: impl AsRef<Path>) -> Result<(Self, Salvaged), StoreError> {
+    pub fn salvage(
+        damaged: impl AsRef<Path>,
+        into: impl AsRef<Path>,
+    ) -> Result<(Self, Salvaged), StoreError> {
         let damaged = damaged.as_ref();
         let mut found: Vec<(String, Vec<u8>)> = Vec::new();
         let mut report = Salvaged::default();
@@ -107,11 +113,7 @@ impl RedbStore {
         let store = RedbStore::open(into)?;
         for (key, record) in &found {
             let epoch = store.acquire(key)?;
-            store.commit(&[Write {
-                key,
-                epoch,
-                record,
-            }])?;
+            store.commit(&[Write { key, epoch, record }])?;
         }
         report.recovered = found.into_iter().map(|(key, _)| key).collect();
         Ok((store, report))
@@ -123,10 +125,7 @@ impl RedbStore {
         body: impl FnOnce(&redb::WriteTransaction) -> Result<T, TxnError>,
     ) -> Result<T, StoreError> {
         guarded(|| {
-            let txn = self
-                .db
-                .begin_write()
-                .map_err(|e| from_redb(e.into()))?;
+            let txn = self.db.begin_write().map_err(|e| from_redb(e.into()))?;
             let value = match body(&txn) {
                 Ok(value) => value,
                 Err(TxnError::Store(error)) => return Err(error),
@@ -211,7 +210,9 @@ fn guarded<T>(body: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreEr
             .map(|s| (*s).to_owned())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        Err(StoreError::Corrupt(format!("the database panicked: {text}")))
+        Err(StoreError::Corrupt(format!(
+            "the database panicked: {text}"
+        )))
     })
 }
 
