@@ -591,6 +591,7 @@ where
 
     /// Answers an asker: at once, or, in a persisted actor, once the batch is durable.
     #[inline]
+    #[cfg_attr(not(feature = "persist"), allow(clippy::unused_self))] // `self` holds the journal
     fn answer<M: Message>(
         &mut self,
         reply: Option<super::mail::ReplyTo<M>>,
@@ -609,6 +610,7 @@ where
     }
 
     #[inline]
+    #[cfg_attr(not(feature = "persist"), allow(clippy::unused_self))] // only a journal keeps count
     fn mark_dirty(&mut self) {
         #[cfg(feature = "persist")]
         {
