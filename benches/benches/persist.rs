@@ -100,6 +100,18 @@ fn sync_once(file: &mut std::fs::File, i: usize, data_only: bool) -> Duration {
     started.elapsed()
 }
 
+/// Five 4 KiB pages written at scattered offsets of a 1 MiB file, then one `fdatasync`: what a
+/// redb commit hands the disk (it writes about 20 KiB per commit).
+fn sync_pages(file: &mut std::fs::File, i: usize) -> Duration {
+    let started = Instant::now();
+    for page in [0u64, 37, 101, 163, 229] {
+        file.seek(SeekFrom::Start(page * 4096)).unwrap();
+        file.write_all(&[i as u8; 4096]).unwrap();
+    }
+    file.sync_data().unwrap();
+    started.elapsed()
+}
+
 /// A persisted account in its own store file, past its start-up commits.
 async fn account(dir: &Path, name: &str) -> (Actor<Account>, lockstep::actor::Join<Account>) {
     let store = RedbStore::open(dir.join(format!("{name}.redb"))).unwrap();
@@ -171,6 +183,15 @@ fn main() {
     let dir = workdir();
     println!("store directory: {}", dir.display());
     let mut file = sync_file(&dir);
+    let mut pages_file = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(dir.join("pages.bin"))
+        .unwrap();
+    pages_file.write_all(&vec![0u8; 1 << 20]).unwrap();
+    pages_file.sync_all().unwrap();
+    let mut page_syncs = Vec::new();
     let (single_account, single_join) = runtime.block_on(account(&dir, "single"));
     let (mut fsyncs, mut datasyncs, mut asks) = (Vec::new(), Vec::new(), Vec::new());
     // The store alone, without the actor: where a commit's time goes.
@@ -186,6 +207,7 @@ fn main() {
         fsync_time += took;
         fsyncs.push(took);
         datasyncs.push(sync_once(&mut file, i, true));
+        page_syncs.push(sync_pages(&mut pages_file, i));
         let record = [i as u8; 60];
         let started = Instant::now();
         raw.commit(&[Write {
@@ -225,6 +247,10 @@ fn main() {
         percentile(fsyncs, 99).as_micros(),
         n / fsync_time.as_secs_f64(),
         median(datasyncs).as_micros()
+    );
+    println!(
+        "five scattered 4 KiB pages + fdatasync: median {} us",
+        median(page_syncs).as_micros()
     );
     // What one redb commit hands the kernel: `wchar` counts the bytes of write calls.
     let before = written_bytes();
