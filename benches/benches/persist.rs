@@ -174,6 +174,8 @@ fn workdir() -> PathBuf {
     dir
 }
 
+// One run, read top to bottom: the interleaved loop and the report belong together.
+#[allow(clippy::too_many_lines)]
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -119,9 +119,10 @@ where
         self.settle();
         #[cfg(feature = "persist")]
         if self.journal.is_some() {
-            // What the enter hook and its events did is committed before the first message;
-            // a restart reloads the record, whose state was entered already.
-            self.dirty = true;
+            // What the enter hook and its events did is committed before the first message (a
+            // resumed machine ran no hook); a restart reloads the record, whose state was
+            // entered already.
+            self.dirty = !self.resumed;
             self.resumed = true;
             if let Err(unrecorded) = self.make_durable().await {
                 return Err(self.fail_unrecorded(unrecorded, None, mailbox).await);
