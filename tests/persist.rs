@@ -613,3 +613,84 @@ mod v2 {
 
     impl AccountHandlers for String {}
 }
+
+/// A booth whose `Paid` state times out back to `Idle`.
+mod booth {
+    use lockstep::{Machine, Message, Timeout};
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Message)]
+    pub struct Pay;
+
+    #[derive(Default, Serialize, Deserialize)]
+    pub struct Trail {
+        pub entered_paid: u32,
+        pub timed_out: u32,
+    }
+
+    #[derive(Machine, Serialize, Deserialize)]
+    #[machine(context = Trail)]
+    pub enum Booth {
+        #[initial]
+        #[on(Pay => Paid)]
+        Idle,
+        #[enter]
+        #[timeout(100ms => Idle)]
+        Paid,
+    }
+
+    impl BoothHandlers for Trail {
+        fn enter_paid(&mut self) {
+            self.entered_paid += 1;
+        }
+        fn paid_on_timeout(&mut self, _: Timeout) {
+            self.timed_out += 1;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_resumed_state_arms_its_timeout_afresh_and_the_timeout_is_committed() {
+    use booth::{Booth, Pay, Trail};
+    let store = MemoryStore::new();
+    let (first, _) = Actor::builder(Booth::Idle, Trail::default())
+        .persist(store.clone(), "booth")
+        .spawn()
+        .await
+        .unwrap();
+    first.ask(Pay).await.unwrap();
+    // Gone before its timeout: the record says `Paid`.
+    first.stop().await;
+    drop(first);
+
+    let (booth, join) = Actor::builder(Booth::Idle, Trail::default())
+        .persist(store.clone(), "booth")
+        .spawn()
+        .await
+        .unwrap();
+    assert_eq!(
+        booth.state().await,
+        Some(lockstep::StateId(1)),
+        "resumed in Paid"
+    );
+    // The timer was armed on resuming: the booth goes back to `Idle` by itself.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while booth.state().await != Some(lockstep::StateId(0)) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the resumed timeout never fired"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(booth);
+    let last = join.await.unwrap();
+    // Entered once (not again on resume), timed out once.
+    assert_eq!((last.context.entered_paid, last.context.timed_out), (1, 1));
+    // And the timeout's move was committed like a message's.
+    let (again, _) = Actor::builder(Booth::Paid, Trail::default())
+        .persist(store, "booth")
+        .spawn()
+        .await
+        .unwrap();
+    assert_eq!(again.state().await, Some(lockstep::StateId(0)));
+}
