@@ -74,6 +74,9 @@ pub mod check;
 #[cfg(feature = "actor")]
 pub mod actor;
 
+#[cfg(feature = "persist")]
+pub mod persist;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
@@ -142,3 +145,6 @@ mod book_hierarchy {}
 #[cfg(doctest)]
 #[doc = include_str!("../../book/src/testing.md")]
 mod book_testing {}
+#[cfg(all(doctest, feature = "persist"))]
+#[doc = include_str!("../../book/src/durability.md")]
+mod book_durability {}

@@ -9,6 +9,7 @@ use crate::outcome::Outcome;
 
 /// A state of a machine, by its position in [`Machine::STATES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct StateId(pub u16);
 
 impl StateId {
@@ -21,6 +22,7 @@ impl StateId {
 
 /// A message type of a machine, by its position in [`Machine::MESSAGES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MessageId(pub u16);
 
 impl MessageId {

@@ -156,6 +156,13 @@ where
     /// Outside a tokio runtime, as `tokio::spawn` does. The runtime needs its time driver
     /// (`enable_time`, or `#[tokio::main]`) for ask and state timeouts.
     pub fn spawn(self) -> (Actor<Mc>, Join<Mc>) {
+        let parts = self.assemble(None);
+        parts.launch()
+    }
+
+    /// Everything an actor is made of, before its task starts: the first state and context come
+    /// from `first` unless `loaded` gives them (a persisted actor's record).
+    pub(crate) fn assemble(self, loaded: Option<(Mc, Mc::Context)>) -> Parts<Mc> {
         let (tx, rx) = mpsc::channel(self.mailbox);
         let shared = Arc::new(Shared {
             counters: Counters::default(),
@@ -175,7 +182,11 @@ where
             mailbox: tx.downgrade(),
             shared: Arc::clone(&shared),
         };
-        let (machine, context) = (self.first)(&me);
+        let resumed = loaded.is_some();
+        let (machine, context) = match loaded {
+            Some(loaded) => loaded,
+            None => (self.first)(&me),
+        };
         let core = Core::new(
             machine,
             context,
@@ -184,10 +195,36 @@ where
             me,
             self.restart,
         );
-        let task = tokio::spawn(core.run(rx));
+        Parts {
+            core,
+            resumed,
+            tx,
+            rx,
+        }
+    }
+}
+
+/// An actor assembled by [`Builder::assemble`], not yet running.
+pub(crate) struct Parts<Mc: Machine> {
+    pub(crate) core: Core<Mc>,
+    /// Its machine was loaded, not made by the builder's `first`.
+    pub(crate) resumed: bool,
+    tx: mpsc::Sender<super::mail::Mail<Mc>>,
+    rx: mpsc::Receiver<super::mail::Mail<Mc>>,
+}
+
+impl<Mc: Machine + Send + 'static> Parts<Mc>
+where
+    Mc::Context: Send + 'static,
+    Mc::Input<Asked>: Send + 'static,
+{
+    pub(crate) fn launch(mut self) -> (Actor<Mc>, Join<Mc>) {
+        self.core.resumed = self.resumed;
+        let shared = Arc::clone(&self.core.shared);
+        let task = tokio::spawn(self.core.run(self.rx));
         (
             Actor {
-                mailbox: tx,
+                mailbox: self.tx,
                 shared,
             },
             Join { task },

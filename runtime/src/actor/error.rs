@@ -47,6 +47,10 @@ pub enum StopCause {
     },
     /// Every handle was dropped, or the actor's task was cancelled (its runtime shut down).
     Ended,
+    /// A persisted actor could not commit: its memory is ahead of its store, so it stopped.
+    /// Spawn it again to resume from the last commit.
+    #[cfg(feature = "persist")]
+    Unrecorded(Unrecorded),
 }
 
 impl fmt::Display for StopCause {
@@ -56,6 +60,8 @@ impl fmt::Display for StopCause {
             Self::Panicked(panic) => write!(f, "{panic}"),
             Self::Finished { state } => write!(f, "it reached the terminal state `{state}`"),
             Self::Ended => f.write_str("it ended"),
+            #[cfg(feature = "persist")]
+            Self::Unrecorded(why) => write!(f, "{why}"),
         }
     }
 }
@@ -121,6 +127,10 @@ pub enum AskError<M> {
     Timeout(Duration),
     /// This message's handler panicked (and took the message with it).
     Panicked(Panicked),
+    /// A persisted actor ran the message but could not make the result durable, so the reply is
+    /// withheld: the message may or may not be reflected in the store (see [`Unrecorded`]).
+    #[cfg(feature = "persist")]
+    Unrecorded(Unrecorded),
 }
 
 impl<M> AskError<M> {
@@ -131,6 +141,8 @@ impl<M> AskError<M> {
             Self::MailboxFull(m) => Some(m),
             Self::Stopped { message, .. } => message,
             Self::Timeout(_) | Self::Panicked(_) => None,
+            #[cfg(feature = "persist")]
+            Self::Unrecorded(_) => None,
         }
     }
 }
@@ -147,6 +159,8 @@ impl<M> fmt::Debug for AskError<M> {
                 .finish(),
             Self::Timeout(d) => f.debug_tuple("Timeout").field(d).finish(),
             Self::Panicked(p) => f.debug_tuple("Panicked").field(p).finish(),
+            #[cfg(feature = "persist")]
+            Self::Unrecorded(u) => f.debug_tuple("Unrecorded").field(u).finish(),
         }
     }
 }
@@ -159,6 +173,8 @@ impl<M> fmt::Display for AskError<M> {
             Self::Stopped { cause, .. } => write!(f, "the actor stopped: {cause}"),
             Self::Timeout(d) => write!(f, "no reply within {d:?}"),
             Self::Panicked(p) => write!(f, "{p}"),
+            #[cfg(feature = "persist")]
+            Self::Unrecorded(u) => write!(f, "{u}"),
         }
     }
 }
@@ -178,6 +194,9 @@ pub enum Failed {
     },
     /// The actor's task was cancelled (its runtime shut down).
     Aborted,
+    /// A persisted actor could not commit and stopped; the store holds its last commit.
+    #[cfg(feature = "persist")]
+    Unrecorded(Unrecorded),
 }
 
 impl fmt::Display for Failed {
@@ -187,8 +206,62 @@ impl fmt::Display for Failed {
                 write!(f, "{panic} (after {restarts} restarts)")
             }
             Self::Aborted => f.write_str("the actor's task was cancelled or panicked"),
+            #[cfg(feature = "persist")]
+            Self::Unrecorded(u) => write!(f, "{u}"),
         }
     }
 }
 
 impl std::error::Error for Failed {}
+
+/// Why a persisted actor withheld a reply: the message ran, but its result is not known to be
+/// durable. Cheap to clone (the store's error is shared).
+#[cfg(feature = "persist")]
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Unrecorded {
+    /// The store failed the commit of the message's batch (or fenced this actor off: another
+    /// owner took its key). The actor stopped. Whether the batch reached the disk is unknown
+    /// only if the store failed in the middle of its own commit; a fenced or refused commit wrote
+    /// nothing.
+    Commit(std::sync::Arc<crate::persist::StoreError>),
+    /// The machine or its context could not be encoded (a `Serialize` impl failed). Nothing was
+    /// written; the actor stopped.
+    Encode(std::sync::Arc<str>),
+    /// A later message of the same batch panicked before the batch was committed, so none of it
+    /// was: the actor restarts from its last commit (with a restart policy) or stops.
+    Abandoned(Panicked),
+}
+
+#[cfg(feature = "persist")]
+impl PartialEq for Unrecorded {
+    /// Same kind and same text: store errors are compared by what they say.
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Commit(a), Self::Commit(b)) => a.to_string() == b.to_string(),
+            (Self::Encode(a), Self::Encode(b)) => a == b,
+            (Self::Abandoned(a), Self::Abandoned(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+#[cfg(feature = "persist")]
+impl Eq for Unrecorded {}
+
+#[cfg(feature = "persist")]
+impl fmt::Display for Unrecorded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Commit(error) => write!(f, "the commit failed: {error}"),
+            Self::Encode(error) => write!(f, "the state could not be encoded: {error}"),
+            Self::Abandoned(panic) => write!(
+                f,
+                "not committed: a later message of the same batch panicked ({panic})"
+            ),
+        }
+    }
+}
+
+#[cfg(feature = "persist")]
+impl std::error::Error for Unrecorded {}

@@ -35,16 +35,22 @@
 mod builder;
 mod error;
 mod handle;
+#[cfg(feature = "persist")]
+pub(crate) mod journal;
 mod later;
-mod mail;
+pub(crate) mod mail;
 mod me;
 mod run;
 mod session;
 mod shared;
 
 pub use builder::{Builder, DEFAULT_ASK_TIMEOUT, DEFAULT_MAILBOX, Overflow, Restart};
+#[cfg(feature = "persist")]
+pub use error::Unrecorded;
 pub use error::{AskError, Failed, Panicked, StopCause, TellError};
 pub use handle::{Actor, Final, Join};
+#[cfg(feature = "persist")]
+pub use journal::{Held, HeldAnswer};
 pub use later::{Answer, Later, Unanswered, later};
 pub use mail::{Asked, Envelope};
 pub use me::Me;

@@ -13,8 +13,12 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::builder::{Factory, Restart};
+#[cfg(feature = "persist")]
+use super::error::Unrecorded;
 use super::error::{AskError, Failed, Panicked, StopCause};
 use super::handle::Final;
+#[cfg(feature = "persist")]
+use super::journal::{Held, HeldAnswer, Journal, finish_commit};
 use super::mail::{Asked, Envelope, Mail};
 use super::me::Me;
 use super::shared::{DeadLetter, DeadReason, Metrics, Shared};
@@ -44,6 +48,18 @@ pub(crate) struct Core<Mc: Machine> {
     panicked: Option<Panicked>,
     /// The machine entered a `#[terminal]` state: it accepts nothing more, so the actor stops.
     finished: bool,
+    /// A persisted actor's store: answers wait for the commit of their batch.
+    #[cfg(feature = "persist")]
+    pub(crate) journal: Option<Box<dyn Journal<Mc>>>,
+    /// A handler ran since the last commit.
+    #[cfg(feature = "persist")]
+    dirty: bool,
+    /// How many mails the last batch took.
+    #[cfg(feature = "persist")]
+    last_batch: usize,
+    /// The machine was loaded in a state it had already entered (a persisted record): its enter
+    /// hook ran before the record was written and does not run again.
+    pub(crate) resumed: bool,
 }
 
 /// What one delivery did, for the caller that keeps the deferred queue.
@@ -80,6 +96,13 @@ where
             replay_at: None,
             panicked: None,
             finished: false,
+            #[cfg(feature = "persist")]
+            journal: None,
+            #[cfg(feature = "persist")]
+            dirty: false,
+            #[cfg(feature = "persist")]
+            last_batch: 1,
+            resumed: false,
         }
     }
 
@@ -97,6 +120,19 @@ where
         self.begin();
         // Events the first state's enter hook (or the context's factory) raised run first.
         self.settle();
+        #[cfg(feature = "persist")]
+        if self.journal.is_some() {
+            // What the enter hook and its events did is committed before the first message (a
+            // resumed machine ran no hook); a restart reloads the record, whose state was
+            // entered already.
+            self.dirty = !self.resumed;
+            self.resumed = true;
+            if let Err(unrecorded) = self.make_durable().await {
+                return Err(self.fail_unrecorded(unrecorded, None, mailbox).await);
+            }
+        }
+        #[cfg(feature = "persist")]
+        let mut carried: Option<Mail<Mc>> = None;
         loop {
             // Checked before taking: `take` would move the (large) empty slot on every message.
             if self.panicked.is_some()
@@ -107,7 +143,14 @@ where
             if self.finished {
                 self.finish_terminal(&mut mailbox);
             }
-            let Some(mail) = mailbox.recv().await else {
+            #[cfg(feature = "persist")]
+            let next = match carried.take() {
+                Some(mail) => Some(mail),
+                None => mailbox.recv().await,
+            };
+            #[cfg(not(feature = "persist"))]
+            let next = mailbox.recv().await;
+            let Some(mail) = next else {
                 break;
             };
             match mail {
@@ -128,6 +171,13 @@ where
                     }
                 }
                 Mail::Wake => self.settle(),
+            }
+            #[cfg(feature = "persist")]
+            if self.journal.is_some() {
+                carried = self.drain_batch(&mut mailbox).await;
+                if let Err(unrecorded) = self.make_durable().await {
+                    return Err(self.fail_unrecorded(unrecorded, carried, mailbox).await);
+                }
             }
         }
         if let Err(panic) = self.recover() {
@@ -154,6 +204,12 @@ where
             return;
         };
         let state = machine.state_name();
+        if self.resumed {
+            // A resumed machine re-arms every level's timer: the timers of the crashed process
+            // died with it, and its enter hooks already ran.
+            self.entered(0);
+            return;
+        }
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| machine.start(context))) {
             self.machine = None;
             self.panicked = Some(Panicked {
@@ -376,6 +432,9 @@ where
         // envelope a deferred one waited for) replays its deferred messages as after a move.
         if machine.progress() != progress {
             self.replay_at = Some(0);
+            // Its bookkeeping changed even if no handler ran (a number used up by a rejection):
+            // a persisted actor commits it with the batch.
+            self.mark_dirty();
         }
         self.machine = Some(machine);
         #[cfg(feature = "tracing")]
@@ -390,17 +449,19 @@ where
                 ..
             } => {
                 bump(&mut self.counts.processed, &self.shared.counters.processed);
-                answer(reply, value);
+                self.mark_dirty();
+                self.answer(reply, Ok(value));
                 self.entered(usize::from(level));
                 self.replay_at = Some(0);
             }
             Outcome::Stayed { reply: value, .. } => {
                 bump(&mut self.counts.processed, &self.shared.counters.processed);
-                answer(reply, value);
+                self.mark_dirty();
+                self.answer(reply, Ok(value));
             }
             Outcome::Discarded { reply: value, .. } => {
                 bump(&mut self.counts.discarded, &self.shared.counters.discarded);
-                answer(reply, value);
+                self.answer(reply, Ok(value));
             }
             Outcome::Deferred { message, .. } => {
                 if !fresh {
@@ -438,12 +499,13 @@ where
                 .machine
                 .as_ref()
                 .map_or_else(crate::StatePath::stopped, Machine::state_path);
-            let _ = reply.send(Err(Box::new(AskError::Rejected(Rejected {
+            let rejected = Rejected {
                 machine: Mc::NAME,
                 state,
                 reason,
                 message,
-            }))));
+            };
+            self.answer(Some(reply), Err(Box::new(AskError::Rejected(rejected))));
         } else {
             let reason = match reason {
                 Reason::DeferQueueFull => DeadReason::DeferQueueFull,
@@ -571,10 +633,141 @@ where
         }
     }
 
+    /// Answers an asker: at once, or, in a persisted actor, once the batch is durable.
+    #[inline]
+    #[cfg_attr(not(feature = "persist"), allow(clippy::unused_self))] // `self` holds the journal
+    fn answer<M: Message>(
+        &mut self,
+        reply: Option<super::mail::ReplyTo<M>>,
+        answer: Result<M::Reply, Box<AskError<M>>>,
+    ) where
+        Mc: Accepts<M>,
+    {
+        let Some(reply) = reply else { return };
+        #[cfg(feature = "persist")]
+        if let Some(journal) = &mut self.journal {
+            journal.hold(Mc::input::<Held>(HeldAnswer { reply, answer }));
+            return;
+        }
+        // The asker may have timed out and gone; its reply is dropped then.
+        let _ = reply.send(answer);
+    }
+
+    #[inline]
+    #[cfg_attr(not(feature = "persist"), allow(clippy::unused_self))] // only a journal keeps count
+    fn mark_dirty(&mut self) {
+        #[cfg(feature = "persist")]
+        {
+            self.dirty = true;
+        }
+    }
+
+    /// Takes what is already in the mailbox, up to the batch cap, so that it shares one commit.
+    /// Returns a control mail that ended the batch, to handle after the commit.
+    ///
+    /// When the mailbox runs dry before the batch is as large as the last one, the loop yields
+    /// once: the askers the last commit answered are runnable and about to send again, and one
+    /// pass of the scheduler (microseconds) lets them join this commit instead of paying for the
+    /// next `fsync`. It never waits on a clock, and a lone sender costs one yield.
+    #[cfg(feature = "persist")]
+    async fn drain_batch(&mut self, mailbox: &mut mpsc::Receiver<Mail<Mc>>) -> Option<Mail<Mc>> {
+        let cap = self.journal.as_ref().map_or(1, |j| j.max_batch());
+        let mut taken = 1;
+        let mut yielded = false;
+        let carried = loop {
+            if taken >= cap || self.panicked.is_some() || self.finished {
+                break None;
+            }
+            match mailbox.try_recv() {
+                Ok(Mail::Message(input)) => {
+                    self.deliver_fresh(input);
+                    self.settle();
+                }
+                Ok(Mail::Timeout { epoch }) => self.time_out(epoch),
+                Ok(Mail::Wake) => self.settle(),
+                Ok(other) => break Some(other),
+                Err(_) if !yielded && taken < self.last_batch => {
+                    yielded = true;
+                    tokio::task::yield_now().await;
+                    continue;
+                }
+                Err(_) => break None,
+            }
+            taken += 1;
+        };
+        self.last_batch = taken;
+        carried
+    }
+
+    /// Commits the machine and context if a handler ran since the last commit, then sends the
+    /// held answers. A batch cut short by a panic is not committed: the machine is gone with the
+    /// panic, and its earlier messages' askers learn that their messages were not recorded.
+    #[cfg(feature = "persist")]
+    async fn make_durable(&mut self) -> Result<(), Unrecorded> {
+        let Some(journal) = self.journal.as_mut() else {
+            return Ok(());
+        };
+        if let Some(panic) = &self.panicked {
+            self.dirty = false;
+            journal.release(Some(&Unrecorded::Abandoned(panic.clone())));
+            return Ok(());
+        }
+        let (true, Some(machine), Some(context)) =
+            (self.dirty, self.machine.as_ref(), self.context.as_ref())
+        else {
+            journal.release(None);
+            return Ok(());
+        };
+        self.dirty = false;
+        let done = match journal.begin_commit(machine, context) {
+            Ok(commit) => finish_commit(commit).await,
+            Err(unrecorded) => Err(unrecorded),
+        };
+        journal.release(done.as_ref().err());
+        done
+    }
+
+    /// A commit failed: the machine in memory is ahead of the store, so it must not take another
+    /// message. Everything queued is handed back as after a panic.
+    #[cfg(feature = "persist")]
+    async fn fail_unrecorded(
+        &mut self,
+        unrecorded: Unrecorded,
+        carried: Option<Mail<Mc>>,
+        mailbox: mpsc::Receiver<Mail<Mc>>,
+    ) -> Failed {
+        tracing::error!(machine = Mc::NAME, error = %unrecorded, "lockstep: commit failed, stopping");
+        let cause = StopCause::Unrecorded(unrecorded.clone());
+        self.shared.set_cause(cause.clone());
+        match carried {
+            Some(Mail::Message(input)) => Mc::route(
+                input,
+                Refuse {
+                    core: self,
+                    cause: &cause,
+                },
+            ),
+            Some(Mail::Stop(closed)) => {
+                let _ = closed.send(());
+            }
+            _ => {}
+        }
+        self.fail_with(cause, mailbox).await;
+        Failed::Unrecorded(unrecorded)
+    }
+
     /// No restart left: every queued and deferred message is answered or dead-lettered with the
     /// panic as the cause, and the actor ends.
-    async fn fail(&mut self, panic: Panicked, mut mailbox: mpsc::Receiver<Mail<Mc>>) -> Failed {
+    async fn fail(&mut self, panic: Panicked, mailbox: mpsc::Receiver<Mail<Mc>>) -> Failed {
         let cause = StopCause::Panicked(panic.clone());
+        self.fail_with(cause, mailbox).await;
+        Failed::Panicked {
+            panic,
+            restarts: u32::try_from(self.counts.restarts).unwrap_or(u32::MAX),
+        }
+    }
+
+    async fn fail_with(&mut self, cause: StopCause, mut mailbox: mpsc::Receiver<Mail<Mc>>) {
         self.shared.set_cause(cause.clone());
         mailbox.close();
         self.refuse_deferred(&cause);
@@ -590,10 +783,6 @@ where
             }
         }
         self.finish();
-        Failed::Panicked {
-            panic,
-            restarts: u32::try_from(self.counts.restarts).unwrap_or(u32::MAX),
-        }
     }
 }
 
@@ -601,13 +790,6 @@ where
 fn bump(local: &mut u64, shared: &std::sync::atomic::AtomicU64) {
     *local += 1;
     shared.store(*local, Ordering::Relaxed);
-}
-
-fn answer<M: Message>(reply: Option<super::mail::ReplyTo<M>>, value: M::Reply) {
-    if let Some(reply) = reply {
-        // The asker may have timed out and gone; its reply is dropped then.
-        let _ = reply.send(Ok(value));
-    }
 }
 
 fn panic_text(payload: &(dyn core::any::Any + Send)) -> String {
