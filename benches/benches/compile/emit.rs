@@ -386,46 +386,10 @@ fn main_loop(state_id: &str, initial: &str) -> String {
 /// `examples/dispatch.rs` of crate (a): messages go through `Machine::route` (what a driver does
 /// with a queued message) to the generated `Accepts::dispatch`.
 pub fn lockstep_dispatch(spec: &Spec, walk: &[(usize, u32)]) -> String {
-    let mut out = String::from(
-        "//! Dispatches a fixed walk through the generated `Accepts::dispatch`.
-use std::hint::black_box;
-
-use lockstep::{Accepts, Bare, Machine, Message, Outcome, Visit};
-use machine_lockstep::*;
-
-struct Step<'a> {
-    machine: Big,
-    ctx: &'a mut Ctx,
-}
-
-impl Visit<Big, Bare> for Step<'_> {
-    type Output = Big;
-    #[inline(always)]
-    fn visit<M: Message>(self, message: M) -> Big
-    where
-        Big: Accepts<M>,
-    {
-        let (machine, outcome) = self.machine.dispatch(self.ctx, message);
-        match outcome {
-            Outcome::Moved { reply, .. } | Outcome::Stayed { reply, .. } => {
-                black_box(reply);
-            }
-            Outcome::Discarded { .. } => {}
-            Outcome::Deferred { message, .. } | Outcome::Rejected { message, .. } => {
-                black_box(message);
-            }
-        }
-        machine
-    }
-}
-
-/// One dispatch: what callgrind counts (`--toggle-collect`).
-#[inline(never)]
-fn step(machine: Big, ctx: &mut Ctx, input: BigInput) -> Big {
-    Big::route(input, Step { machine, ctx })
-}
-
-",
+    let mut out = route_step(
+        "Dispatches a fixed walk through the generated `Accepts::dispatch`.",
+        "machine_lockstep",
+        "Big",
     );
     out.push_str(&walk_items(walk, spec.replies.len(), "BigInput"));
     out.push_str(&main_loop("Machine::state(&machine).0", "Big::S0"));
@@ -461,4 +425,51 @@ fn step(state: State, ctx: &mut Ctx, msg: Msg) -> State {
     out.push_str(&walk_items(walk, spec.replies.len(), "Msg"));
     out.push_str(&main_loop("machine.id()", "State::S0"));
     out
+}
+
+/// The head of a crate (a)'s `examples/dispatch.rs`: a visitor that dispatches through
+/// `Machine::route` (what a driver does with a queued message) and the `step` callgrind counts.
+/// Shared by the flat and the nested benchmark, which differ only in the crate and machine.
+pub fn route_step(doc: &str, krate: &str, machine: &str) -> String {
+    format!(
+        "//! {doc}
+use std::hint::black_box;
+
+use lockstep::{{Accepts, Bare, Machine, Message, Outcome, Visit}};
+use {krate}::*;
+
+struct Step<'a> {{
+    machine: {machine},
+    ctx: &'a mut Ctx,
+}}
+
+impl Visit<{machine}, Bare> for Step<'_> {{
+    type Output = {machine};
+    #[inline(always)]
+    fn visit<M: Message>(self, message: M) -> {machine}
+    where
+        {machine}: Accepts<M>,
+    {{
+        let (machine, outcome) = self.machine.dispatch(self.ctx, message);
+        match outcome {{
+            Outcome::Moved {{ reply, .. }} | Outcome::Stayed {{ reply, .. }} => {{
+                black_box(reply);
+            }}
+            Outcome::Discarded {{ .. }} => {{}}
+            Outcome::Deferred {{ message, .. }} | Outcome::Rejected {{ message, .. }} => {{
+                black_box(message);
+            }}
+        }}
+        machine
+    }}
+}}
+
+/// One dispatch: what callgrind counts (`--toggle-collect`).
+#[inline(never)]
+fn step(machine: {machine}, ctx: &mut Ctx, input: {machine}Input) -> {machine} {{
+    {machine}::route(input, Step {{ machine, ctx }})
+}}
+
+"
+    )
 }

@@ -298,46 +298,10 @@ fn main_loop() -> &'static str {
 
 /// `examples/dispatch.rs` of crate (a).
 pub fn lockstep_dispatch(walk: &[(usize, u32)]) -> String {
-    let mut out = String::from(
-        "//! Dispatches a fixed walk through the generated nested dispatch.
-use std::hint::black_box;
-
-use lockstep::{Accepts, Bare, Machine, Message, Outcome, Visit};
-use nested_lockstep::*;
-
-struct Step<'a> {
-    machine: Outer,
-    ctx: &'a mut Ctx,
-}
-
-impl Visit<Outer, Bare> for Step<'_> {
-    type Output = Outer;
-    #[inline(always)]
-    fn visit<M: Message>(self, message: M) -> Outer
-    where
-        Outer: Accepts<M>,
-    {
-        let (machine, outcome) = self.machine.dispatch(self.ctx, message);
-        match outcome {
-            Outcome::Moved { reply, .. } | Outcome::Stayed { reply, .. } => {
-                black_box(reply);
-            }
-            Outcome::Discarded { .. } => {}
-            Outcome::Deferred { message, .. } | Outcome::Rejected { message, .. } => {
-                black_box(message);
-            }
-        }
-        machine
-    }
-}
-
-/// One dispatch: what callgrind counts (`--toggle-collect`).
-#[inline(never)]
-fn step(machine: Outer, ctx: &mut Ctx, input: OuterInput) -> Outer {
-    Outer::route(input, Step { machine, ctx })
-}
-
-",
+    let mut out = crate::emit::route_step(
+        "Dispatches a fixed walk through the generated nested dispatch.",
+        "nested_lockstep",
+        "Outer",
     );
     out.push_str(&walk_items(walk, "OuterInput"));
     out.push_str(main_loop());
