@@ -61,17 +61,24 @@ fn terminal(model: &Model, errors: &mut Errors) {
         if state.terminal.is_none() {
             continue;
         }
+        let first_cell = model.cells_of_state(index).next();
+        // One mistake (`#[terminal]` on the wrong state), one error, even when the state both
+        // forwards and has cells (found by `tests/never_panics.rs`).
         if let Some(list) = &state.substates {
+            let (cells, and_cells) = if first_cell.is_some() {
+                (" accepts no message and", " and its cells")
+            } else {
+                ("", "")
+            };
             errors.at(
                 list.keyword.span(),
                 format!(
-                    "`{}` is `#[terminal]`, so it forwards no message to substates: remove \
-                     `#[substates(..)]`, or remove `#[terminal]`",
+                    "`{}` is `#[terminal]`, so it{cells} forwards no message to substates: remove \
+                     `#[substates(..)]`{and_cells}, or remove `#[terminal]`",
                     state.ident
                 ),
             );
-        }
-        if let Some(cell) = model.cells_of_state(index).next() {
+        } else if let Some(cell) = first_cell {
             errors.at(
                 cell.keyword.span(),
                 format!(

@@ -16,6 +16,9 @@ pub const STATES: &[&str] = &[
 ];
 /// Message names.
 pub const MESSAGES: &[&str] = &["Coin", "Push", "Tick", "Kick", "Ping", "Stop"];
+/// Messages only a `#[substates(..)]` list brings in (the substate machine's own), though the
+/// superstate's cells may name them too.
+pub const FRESH: &[&str] = &["Hello", "Bye", "Chunk"];
 
 #[derive(Clone, Debug)]
 pub struct Spec {
@@ -82,6 +85,24 @@ pub struct State {
     pub misplaced: Option<Misplaced>,
     /// A doc comment (carried to the generated docs).
     pub doc: bool,
+    /// `#[substates(..)]`: the state is a superstate (its data is the substate machine).
+    pub substates: Option<SubList>,
+}
+
+/// A `#[substates(..)]` attribute as written.
+#[derive(Clone, Debug)]
+pub struct SubList {
+    pub form: AttrForm,
+    pub items: Vec<SubItem>,
+    /// The attribute written twice.
+    pub twice: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SubItem {
+    Message(Msg),
+    /// `history` (UML's pseudo-state, which lockstep keeps in data instead).
+    History,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -183,6 +204,8 @@ pub enum Msg {
     LockstepTimeout,
     /// A message of the user's own named `Timeout`.
     UserTimeout,
+    /// One of [`FRESH`].
+    Fresh(usize),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -290,6 +313,30 @@ fn timeout(sloppy: bool) -> impl Strategy<Value = Timeout> {
         })
 }
 
+fn sub_item(sloppy: bool) -> impl Strategy<Value = SubItem> {
+    let m = mistake(sloppy);
+    prop_oneof![
+        20 => (0..MESSAGES.len()).prop_map(|m| SubItem::Message(Msg::Plain(m))),
+        12 => (0..FRESH.len()).prop_map(|m| SubItem::Message(Msg::Fresh(m))),
+        2 => (0..MESSAGES.len()).prop_map(|m| SubItem::Message(Msg::Raw(m))),
+        m => (0..MESSAGES.len()).prop_map(|m| SubItem::Message(Msg::Pathed(m))),
+        m => (0..MESSAGES.len()).prop_map(|m| SubItem::Message(Msg::Ref(m))),
+        m => Just(SubItem::Message(Msg::LockstepTimeout)),
+        m => Just(SubItem::Message(Msg::UserTimeout)),
+        m => Just(SubItem::History),
+    ]
+}
+
+fn sub_list(sloppy: bool) -> impl Strategy<Value = SubList> {
+    let m = mistake(sloppy);
+    (
+        prop_oneof![40 => Just(AttrForm::Normal), m => Just(AttrForm::NoParens), m => Just(AttrForm::EmptyParens)],
+        vec(sub_item(sloppy), 1..4),
+        weighted_bool(if sloppy { 0.03 } else { 0.0 }),
+    )
+        .prop_map(|(form, items, twice)| SubList { form, items, twice })
+}
+
 fn state(generic: bool, sloppy: bool) -> impl Strategy<Value = State> {
     let m = mistake(sloppy);
     let p = if sloppy { 0.03 } else { 0.0 };
@@ -327,13 +374,14 @@ fn state(generic: bool, sloppy: bool) -> impl Strategy<Value = State> {
             weighted_bool(p),
             weighted_bool(p),
             weighted_bool(0.1),
+            prop_oneof![1 => Just(None), 1 => sub_list(sloppy).prop_map(Some)],
         ),
     )
         .prop_map(
-            |(
+            move |(
                 (raw, _, shape, discriminant, initial_args),
                 (terminal, enter, exit, hook_args, timeouts, cells, misplaced, doc),
-                (rename, doubled, final_keyword, foreign),
+                (rename, doubled, final_keyword, foreign, substates),
             )| State {
                 raw,
                 rename,
@@ -352,6 +400,9 @@ fn state(generic: bool, sloppy: bool) -> impl Strategy<Value = State> {
                 cells,
                 misplaced,
                 doc,
+                // A clean spec makes superstates of states with data only; a sloppy one also of
+                // a few others (a mistake).
+                substates: substates.filter(|_| shape == Shape::Data || (sloppy && !raw)),
             },
         )
 }
@@ -485,7 +536,20 @@ fn message_name(message: Msg) -> Option<&'static str> {
         Msg::Generic => Some("Put"),
         Msg::UserTimeout => Some("Timeout"),
         Msg::LockstepTimeout => None,
+        Msg::Fresh(m) => Some(FRESH[m]),
     }
+}
+
+/// Every message a state's `#[substates(..)]` lists.
+fn listed(state: &State) -> impl Iterator<Item = Msg> + '_ {
+    state
+        .substates
+        .iter()
+        .flat_map(|list| &list.items)
+        .filter_map(|item| match item {
+            SubItem::Message(message) => Some(*message),
+            SubItem::History => None,
+        })
 }
 
 /// Makes a clean spec's pieces fit together: targets name existing states, once each; a state
@@ -493,7 +557,10 @@ fn message_name(message: Msg) -> Option<&'static str> {
 /// `Timeout` only where no state has a timeout.
 fn tidy(states: &mut [State]) {
     let n = states.len();
-    let any_timeout = states.iter().any(|s| !s.timeouts.is_empty());
+    // A machine with a superstate has `lockstep::Timeout` among its messages.
+    let any_timeout = states
+        .iter()
+        .any(|s| !s.timeouts.is_empty() || s.substates.is_some());
     let fix = |targets: &mut Vec<Target>| {
         let mut seen = BTreeSet::new();
         targets.retain_mut(|t| {
@@ -519,7 +586,14 @@ fn tidy(states: &mut [State]) {
             });
         }
         state.cells.retain(|c| !c.items.is_empty());
-        if !state.cells.is_empty() || !state.timeouts.is_empty() {
+        if let Some(list) = &mut state.substates {
+            let mut listed = BTreeSet::new();
+            list.items.retain(|item| match item {
+                SubItem::Message(message) => message_name(*message).is_some_and(|n| listed.insert(n)),
+                SubItem::History => false,
+            });
+        }
+        if !state.cells.is_empty() || !state.timeouts.is_empty() || state.substates.is_some() {
             state.terminal = false;
         }
     }
@@ -571,6 +645,13 @@ fn decide_every_cell(states: &mut [State]) {
             messages.entry(name).or_insert(item.message);
         }
     }
+    // A forwarded message is the machine's too; a superstate leaves its own undecided (its
+    // substates decide it).
+    for message in states.iter().flat_map(listed) {
+        if let Some(name) = message_name(message) {
+            messages.entry(name).or_insert(message);
+        }
+    }
     for (index, state) in states.iter_mut().enumerate() {
         if state.terminal {
             continue;
@@ -579,7 +660,9 @@ fn decide_every_cell(states: &mut [State]) {
             .cells
             .iter()
             .flat_map(|c| &c.items)
-            .filter_map(|i| message_name(i.message))
+            .map(|i| i.message)
+            .chain(listed(state))
+            .filter_map(message_name)
             .collect();
         let items: Vec<Item> = messages
             .iter()
@@ -635,6 +718,15 @@ impl Spec {
 
     fn data_type(&self) -> &'static str {
         if self.generic { "T" } else { "u32" }
+    }
+
+    /// The type of a state's data: a superstate's is its substate machine, `Sub{index}`.
+    fn state_data_type(&self, index: usize) -> String {
+        if self.states[index].substates.is_some() {
+            format!("Sub{index}")
+        } else {
+            self.data_type().to_owned()
+        }
     }
 
     /// The enum as the user would write it (with `#[derive(Machine)]`, which the pipeline ignores,
@@ -734,6 +826,26 @@ impl Spec {
                 (TimeoutForm::ArrowNothing, _) => writeln!(out, "    #[timeout({duration} =>)]"),
             };
         }
+        if let Some(list) = &state.substates {
+            let text = match list.form {
+                AttrForm::NoParens => "    #[substates]\n".to_owned(),
+                AttrForm::EmptyParens => "    #[substates()]\n".to_owned(),
+                AttrForm::Normal => {
+                    let items: Vec<String> = list
+                        .items
+                        .iter()
+                        .map(|item| match item {
+                            SubItem::Message(message) => message_text(*message),
+                            SubItem::History => "history".to_owned(),
+                        })
+                        .collect();
+                    format!("    #[substates({})]\n", items.join(", "))
+                }
+            };
+            for _ in 0..1 + usize::from(list.twice) {
+                out.push_str(&text);
+            }
+        }
         for cell in &state.cells {
             let keyword = match cell.kind {
                 Kind::On => "on",
@@ -759,7 +871,7 @@ impl Spec {
         } else {
             self.state_name(index).to_owned()
         };
-        let ty = self.data_type();
+        let ty = self.state_data_type(index);
         let field_attr = match state.misplaced {
             Some(Misplaced::Initial) => "#[initial] ",
             Some(Misplaced::On) => "#[on(Coin)] ",
@@ -801,6 +913,7 @@ fn message_text(message: Msg) -> String {
         Msg::Ref(m) => format!("&{}", MESSAGES[m]),
         Msg::LockstepTimeout => "lockstep::Timeout".to_owned(),
         Msg::UserTimeout => "Timeout".to_owned(),
+        Msg::Fresh(m) => FRESH[m].to_owned(),
     }
 }
 
@@ -814,6 +927,7 @@ enum Key {
     Named(usize, bool),
     Put,
     UserTimeout,
+    Fresh(usize),
 }
 
 impl Key {
@@ -822,6 +936,7 @@ impl Key {
             Key::Named(m, _) => MESSAGES[m],
             Key::Put => "Put",
             Key::UserTimeout => "Timeout",
+            Key::Fresh(m) => FRESH[m],
         }
     }
 }
@@ -841,8 +956,11 @@ pub struct Resolved {
     pub initial: usize,
     /// Per state, its cells by message name (`Timeout` for its timeout).
     pub cells: Vec<BTreeMap<&'static str, Action>>,
-    /// Every message name some cell mentions (besides the timeout), sorted.
+    /// Every message name some cell or `#[substates(..)]` list mentions (besides the timeout),
+    /// sorted.
     pub messages: Vec<&'static str>,
+    /// Per state, the messages it forwards to its substate machine.
+    pub forwards: Vec<BTreeSet<&'static str>>,
 }
 
 impl Spec {
@@ -878,6 +996,10 @@ impl Spec {
         // How each message name is written, to find one name written two ways.
         let mut spelled: BTreeMap<&'static str, Key> = BTreeMap::new();
         let any_timeout = self.states.iter().any(|s| !s.timeouts.is_empty());
+        // A superstate reaches its substates' timers through `lockstep::Timeout`, so the machine
+        // has that message whether or not a state declares a timeout.
+        let nested = self.states.iter().any(|s| s.substates.is_some());
+        let mut forwards: Vec<BTreeSet<&'static str>> = vec![BTreeSet::new(); n];
         let resolve = |targets: &[Target]| -> Result<Vec<usize>, String> {
             let mut out = Vec::new();
             for &target in targets {
@@ -967,9 +1089,13 @@ impl Spec {
                             return Err("`lockstep::Timeout` by hand".into());
                         }
                         Msg::UserTimeout => Key::UserTimeout,
+                        Msg::Fresh(m) => Key::Fresh(m),
                     };
-                    if key == Key::UserTimeout && any_timeout {
-                        return Err("a message named `Timeout` next to `#[timeout]`".into());
+                    if key == Key::UserTimeout && (any_timeout || nested) {
+                        return Err(
+                            "a message named `Timeout` next to `#[timeout]` or `#[substates]`"
+                                .into(),
+                        );
                     }
                     if *spelled.entry(key.name()).or_insert(key) != key {
                         return Err("one message name written two ways".into());
@@ -991,6 +1117,11 @@ impl Spec {
                         return Err("a cell declared twice".into());
                     }
                 }
+            }
+        }
+        for (index, state) in self.states.iter().enumerate() {
+            if let Some(list) = &state.substates {
+                forwards[index] = Self::forwarded(state, list, &mut spelled)?;
             }
         }
         // Every state reachable from the initial one through moves.
@@ -1015,7 +1146,8 @@ impl Spec {
         let messages: Vec<&'static str> = spelled.keys().copied().collect();
         if exhaustive {
             for (index, state) in self.states.iter().enumerate() {
-                if !state.terminal && messages.iter().any(|m| !cells[index].contains_key(m)) {
+                let decided = |m: &&str| cells[index].contains_key(m) || forwards[index].contains(m);
+                if !state.terminal && !messages.iter().all(decided) {
                     return Err("an undecided cell in an exhaustive machine".into());
                 }
             }
@@ -1024,7 +1156,53 @@ impl Spec {
             initial,
             cells,
             messages,
+            forwards,
         })
+    }
+
+    /// The book's rules for a `#[substates(..)]` list (`hierarchy.md`): on a non-terminal state
+    /// with data, once, listing at least one message, each once, never `Timeout` nor `history`.
+    /// The messages it lists are the machine's, spelled one way like any other.
+    fn forwarded(
+        state: &State,
+        list: &SubList,
+        spelled: &mut BTreeMap<&'static str, Key>,
+    ) -> Result<BTreeSet<&'static str>, String> {
+        if state.shape != Shape::Data {
+            return Err("`#[substates]` on a state without data".into());
+        }
+        if list.twice {
+            return Err("`#[substates]` written twice".into());
+        }
+        if list.form != AttrForm::Normal || list.items.is_empty() {
+            return Err("`#[substates]` without a message list".into());
+        }
+        if state.terminal {
+            return Err("a terminal superstate".into());
+        }
+        let mut out = BTreeSet::new();
+        for item in &list.items {
+            let key = match *item {
+                SubItem::History => return Err("`history` in `#[substates]`".into()),
+                SubItem::Message(Msg::LockstepTimeout | Msg::UserTimeout) => {
+                    return Err("`Timeout` in `#[substates]`".into());
+                }
+                SubItem::Message(Msg::Ref(_)) => {
+                    return Err("a listed message that is not a path".into());
+                }
+                SubItem::Message(Msg::Plain(m) | Msg::Raw(m)) => Key::Named(m, false),
+                SubItem::Message(Msg::Pathed(m)) => Key::Named(m, true),
+                SubItem::Message(Msg::Generic) => Key::Put,
+                SubItem::Message(Msg::Fresh(m)) => Key::Fresh(m),
+            };
+            if *spelled.entry(key.name()).or_insert(key) != key {
+                return Err("one message name written two ways".into());
+            }
+            if !out.insert(key.name()) {
+                return Err("a message listed twice in `#[substates]`".into());
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -1362,6 +1540,15 @@ pub enum Mistake {
     MarkerTwice,
     HookWithArguments,
     TimeoutOnData,
+    // Superstates (`hierarchy.md`).
+    SubstatesWithoutData,
+    SubstatesTwice,
+    SubstatesEmpty,
+    SubstatesListsTimeout,
+    SubstatesListsTwice,
+    SubstatesHistory,
+    TerminalSuperstate,
+    TimeoutMessageInNested,
 }
 
 pub fn mistake_kind() -> impl Strategy<Value = Mistake> {
@@ -1385,6 +1572,14 @@ pub fn mistake_kind() -> impl Strategy<Value = Mistake> {
             Mistake::MarkerTwice,
             Mistake::HookWithArguments,
             Mistake::TimeoutOnData,
+            Mistake::SubstatesWithoutData,
+            Mistake::SubstatesTwice,
+            Mistake::SubstatesEmpty,
+            Mistake::SubstatesListsTimeout,
+            Mistake::SubstatesListsTwice,
+            Mistake::SubstatesHistory,
+            Mistake::TerminalSuperstate,
+            Mistake::TimeoutMessageInNested,
         ][..],
     )
 }
@@ -1426,7 +1621,26 @@ impl Spec {
                 Some(())
             }
             Mistake::TimeoutOnData if spec.mentions(Msg::UserTimeout) => None,
-            _ => state_mistake(&mut spec.states[chosen], mistake),
+            // The user's own `Timeout` message, in a machine whose superstates need lockstep's.
+            Mistake::TimeoutMessageInNested => {
+                if !spec.states.iter().any(|s| s.substates.is_some())
+                    || spec.states.iter().any(|s| !s.timeouts.is_empty())
+                    || spec.states[chosen].terminal
+                {
+                    return None;
+                }
+                spec.states[chosen].cells.push(CellAttr {
+                    kind: Kind::On,
+                    form: AttrForm::Normal,
+                    items: vec![Item {
+                        message: Msg::UserTimeout,
+                        arrow: Arrow::None,
+                        targets: Vec::new(),
+                    }],
+                });
+                Some(())
+            }
+            _ => state_mistake(&mut spec.states[chosen], mistake, chosen),
         };
         placed.map(|()| spec)
     }
@@ -1518,8 +1732,50 @@ impl Spec {
 }
 
 /// A mistake on one state's own attributes or shape.
-fn state_mistake(state: &mut State, mistake: Mistake) -> Option<()> {
+fn state_mistake(state: &mut State, mistake: Mistake, index: usize) -> Option<()> {
     match mistake {
+        // The derive reads no list it reported, so an `exhaustive` machine gets no new message
+        // to decide from this one.
+        Mistake::SubstatesWithoutData if state.shape == Shape::Unit && !state.terminal => {
+            state.substates = Some(SubList {
+                form: AttrForm::Normal,
+                items: vec![SubItem::Message(Msg::Fresh(index % FRESH.len()))],
+                twice: false,
+            });
+        }
+        Mistake::SubstatesTwice => state.substates.as_mut()?.twice = true,
+        Mistake::SubstatesEmpty => {
+            state.substates.as_mut()?.form = if index % 2 == 0 {
+                AttrForm::EmptyParens
+            } else {
+                AttrForm::NoParens
+            };
+        }
+        // `Timeout` as the user imports it, or `lockstep::Timeout`.
+        Mistake::SubstatesListsTimeout => {
+            let message = if index % 2 == 0 {
+                Msg::UserTimeout
+            } else {
+                Msg::LockstepTimeout
+            };
+            state
+                .substates
+                .as_mut()?
+                .items
+                .push(SubItem::Message(message));
+        }
+        Mistake::SubstatesListsTwice => {
+            let list = state.substates.as_mut()?;
+            let first = *list.items.first()?;
+            list.items.push(first);
+        }
+        Mistake::SubstatesHistory => state.substates.as_mut()?.items.push(SubItem::History),
+        // Its cells too are wrong then, but the derive says so in the same error.
+        Mistake::TerminalSuperstate if state.substates.is_some() && state.timeouts.is_empty() => {
+            state.terminal = true;
+            state.enter = false;
+            state.exit = false;
+        }
         Mistake::SecondInitial if state.initial == 0 => state.initial = 1,
         Mistake::NamedFields if state.shape == Shape::Data => state.shape = Shape::Named,
         Mistake::Discriminant => state.discriminant = true,
@@ -1530,7 +1786,10 @@ fn state_mistake(state: &mut State, mistake: Mistake) -> Option<()> {
         }
         // `#[final]` is read as `#[terminal]`: only on a state that could be terminal.
         Mistake::Final
-            if !state.terminal && state.cells.is_empty() && state.timeouts.is_empty() =>
+            if !state.terminal
+                && state.cells.is_empty()
+                && state.timeouts.is_empty()
+                && state.substates.is_none() =>
         {
             state.final_keyword = true;
         }
