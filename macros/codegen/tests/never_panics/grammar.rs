@@ -1221,7 +1221,11 @@ impl Spec {
             .flat_map(|c| &c.items)
             .all(|i| i.message != Msg::UserTimeout);
         let uses_t = !self.generic
-            || (self.generic_form == 0 && self.states.iter().any(|s| s.shape == Shape::Data));
+            || (self.generic_form == 0
+                && self
+                    .states
+                    .iter()
+                    .any(|s| s.shape == Shape::Data && s.substates.is_none()));
         no_user_timeout && uses_t
     }
 
@@ -1253,6 +1257,15 @@ impl Spec {
             (self.states.iter().any(|s| s.shape == Shape::Data), "data"),
             (self.states.len() >= 5, "five states"),
             (!Self::replies(resolved).is_empty(), "reply"),
+            (self.states.iter().any(|s| s.substates.is_some()), "substates"),
+            (
+                (0..self.states.len()).any(|i| {
+                    resolved.forwards[i]
+                        .iter()
+                        .any(|m| resolved.cells[i].contains_key(m))
+                }),
+                "a superstate's cell on a forwarded message",
+            ),
         ] {
             if flag {
                 out.insert(name);
@@ -1288,6 +1301,75 @@ impl Spec {
     /// A value of state data a handler makes.
     fn data_value(&self) -> &'static str {
         if self.generic { "T::default()" } else { "7" }
+    }
+
+    /// The data a handler makes for state `index`: a superstate starts in its substate machine's
+    /// first state.
+    fn data_value_of(&self, index: usize) -> String {
+        if self.states[index].substates.is_some() {
+            format!("Sub{index}::One")
+        } else {
+            self.data_value().to_owned()
+        }
+    }
+
+    /// The substate machine a program writes for superstate `index`, as its cells: `One` moves
+    /// to `Two` on the first listed message and stays on every other even-numbered one; `Two`
+    /// moves back on the odd-numbered ones. So it accepts exactly what the list forwards.
+    fn inner_cells(resolved: &Resolved, index: usize) -> [BTreeMap<&'static str, Action>; 2] {
+        let mut cells = [BTreeMap::new(), BTreeMap::new()];
+        for (k, &message) in resolved.forwards[index].iter().enumerate() {
+            match k {
+                0 => cells[0].insert(message, Action::Move(vec![1])),
+                k if k % 2 == 1 => cells[1].insert(message, Action::Move(vec![0])),
+                _ => cells[0].insert(message, Action::Stay),
+            };
+        }
+        cells
+    }
+
+    /// The substate machines of the superstates, with their handlers (counted like the outer
+    /// machine's).
+    fn write_substate_machines(resolved: &Resolved, out: &mut String) {
+        let replies = Self::replies(resolved);
+        for index in 0..resolved.forwards.len() {
+            if resolved.forwards[index].is_empty() {
+                continue;
+            }
+            let cells = Self::inner_cells(resolved, index);
+            let _ = writeln!(
+                out,
+                "\n#[derive(lockstep::Machine, Debug, Clone, PartialEq)]\n#[machine(context = Counter)]\npub enum Sub{index} {{\n    #[initial]"
+            );
+            let mut handlers = String::new();
+            for (state, name) in [(0, "One"), (1, "Two")] {
+                for (message, action) in &cells[state] {
+                    let method = format!("{}_on_{}", snake(name), snake(message));
+                    let reply = replies.contains(message);
+                    let (returns, body) = if reply {
+                        (" -> u32", "\n        9")
+                    } else {
+                        ("", "")
+                    };
+                    let _ = writeln!(
+                        handlers,
+                        "    fn {method}(&mut self, _: {message}){returns} {{\n        self.handlers += 1;{body}\n    }}"
+                    );
+                    let _ = match action {
+                        Action::Move(to) => {
+                            let to = if to[0] == 0 { "One" } else { "Two" };
+                            writeln!(out, "    #[on({message} => {to})]")
+                        }
+                        _ => writeln!(out, "    #[on({message})]"),
+                    };
+                }
+                let _ = writeln!(out, "    {name},");
+            }
+            let _ = writeln!(
+                out,
+                "}}\n\nimpl Sub{index}Handlers for Counter {{\n{handlers}}}"
+            );
+        }
     }
 
     /// A whole program: the messages, the machine, a context that implements every handler and
@@ -1326,6 +1408,7 @@ impl Spec {
         }
         out.push_str(&machine.replacen("#[derive(Machine)]", "#[derive(lockstep::Machine)]", 1));
         self.write_handlers(resolved, &mut out);
+        Self::write_substate_machines(resolved, &mut out);
         self.write_main(resolved, steps, &mut out);
         out
     }
@@ -1337,9 +1420,9 @@ impl Spec {
         } else {
             out.push_str("\nimpl FlowHandlers for Counter {\n");
         }
-        let ty = self.data_type();
         let replies = Self::replies(resolved);
         for (index, state) in self.states.iter().enumerate() {
+            let ty = self.state_data_type(index);
             let state_snake = snake(self.state_name(index));
             let has_data = state.shape == Shape::Data;
             for (message, action) in &resolved.cells[index] {
@@ -1355,7 +1438,7 @@ impl Spec {
                         // (type, value) of what the handler makes for the next state, if anything.
                         let next = if let [to] = targets[..] {
                             (self.states[to].shape == Shape::Data)
-                                .then(|| (ty.to_owned(), self.data_value().to_owned()))
+                                .then(|| (self.state_data_type(to), self.data_value_of(to)))
                         } else {
                             // The handler chooses the last target it lists.
                             let to = *targets.last().unwrap_or(&0);
@@ -1364,7 +1447,7 @@ impl Spec {
                                 format!(
                                     "{enum_name}::{}({})",
                                     self.state_name(to),
-                                    self.data_value()
+                                    self.data_value_of(to)
                                 )
                             } else {
                                 format!("{enum_name}::{}", self.state_name(to))
@@ -1404,6 +1487,7 @@ impl Spec {
                     Action::Discard | Action::Defer => {}
                 }
             }
+            let ty = &ty;
             for (hook, on) in [("enter", state.enter), ("exit", state.exit)] {
                 if on {
                     let data = if has_data {
@@ -1425,7 +1509,13 @@ impl Spec {
     fn write_main(&self, resolved: &Resolved, steps: &[usize], out: &mut String) {
         out.push_str("\nfn main() {\n    let mut context = Counter::default();\n");
         let turbofish = if self.generic { "::<u32>" } else { "" };
-        let initial_value = if self.states[resolved.initial].shape == Shape::Data {
+        let initial_value = if self.states[resolved.initial].substates.is_some() {
+            format!(
+                "Flow{turbofish}::{}(Sub{}::One)",
+                self.state_name(resolved.initial),
+                resolved.initial
+            )
+        } else if self.states[resolved.initial].shape == Shape::Data {
             format!("Flow{turbofish}::{}(0)", self.state_name(resolved.initial))
         } else {
             format!("Flow{turbofish}::{}", self.state_name(resolved.initial))
@@ -1435,8 +1525,14 @@ impl Spec {
             "    let mut driver = Driver::new({initial_value});\n    driver.start(&mut context);"
         );
         let replies = Self::replies(resolved);
-        // The reference run: the spec interpreted step by step.
+        // The reference run: the spec interpreted step by step. `inner` is the substate (0: `One`,
+        // 1: `Two`) while `current` is a superstate.
+        let nested = resolved.forwards.iter().any(|f| !f.is_empty());
+        let inner_cells: Vec<_> = (0..self.states.len())
+            .map(|i| Self::inner_cells(resolved, i))
+            .collect();
         let mut current = resolved.initial;
+        let mut inner = 0usize;
         let (mut handlers, mut enters, mut exits) = (0u32, 0u32, 0u32);
         if self.states[current].enter {
             enters += 1;
@@ -1450,7 +1546,11 @@ impl Spec {
         for &step in steps {
             // Two steps in three send something the current state decides (so the run gets
             // around the machine); the rest send anything, undecided messages included.
-            let decided: Vec<&str> = resolved.cells[current].keys().copied().collect();
+            let decided: Vec<&str> = resolved.cells[current]
+                .keys()
+                .chain(&resolved.forwards[current])
+                .copied()
+                .collect();
             let message = if step % 3 == 0 || decided.is_empty() {
                 choices[step % choices.len()]
             } else {
@@ -1461,7 +1561,12 @@ impl Spec {
             } else {
                 message
             };
-            let cell = resolved.cells[current].get(message);
+            // The innermost state decides first; when it has no cell, the superstate's own.
+            let inner_cell = resolved.forwards[current]
+                .contains(message)
+                .then(|| inner_cells[current][inner].get(message))
+                .flatten();
+            let cell = inner_cell.or_else(|| resolved.cells[current].get(message));
             let accepted = !matches!(cell, None | Some(Action::Defer));
             if message == "Timeout" {
                 let fires = cell.is_some();
@@ -1484,8 +1589,14 @@ impl Spec {
                      assert_eq!(rejected.reason, {reason});\n    assert_eq!(rejected.message, {value});"
                 );
             }
-            match cell {
-                Some(Action::Move(targets)) => {
+            match (inner_cell, cell) {
+                // A move between substates: the superstate is not left (the substates have no
+                // hooks).
+                (Some(Action::Move(to)), _) => {
+                    handlers += 1;
+                    inner = to[0];
+                }
+                (_, Some(Action::Move(targets))) => {
                     handlers += 1;
                     let to = *targets.last().unwrap_or(&current);
                     if self.states[current].exit {
@@ -1495,15 +1606,29 @@ impl Spec {
                         enters += 1;
                     }
                     current = to;
+                    inner = 0; // the handler enters `Sub::One`
                 }
-                Some(Action::Stay) => handlers += 1,
+                (_, Some(Action::Stay)) => handlers += 1,
                 _ => {}
             }
-            let _ = writeln!(
-                out,
-                "    assert_eq!(driver.state_name(), {:?});",
-                self.state_name(current)
-            );
+            if nested {
+                let path = if resolved.forwards[current].is_empty() {
+                    self.state_name(current).to_owned()
+                } else {
+                    format!(
+                        "{}/{}",
+                        self.state_name(current),
+                        ["One", "Two"][inner]
+                    )
+                };
+                let _ = writeln!(out, "    assert_eq!(driver.state_path(), {path:?});");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "    assert_eq!(driver.state_name(), {:?});",
+                    self.state_name(current)
+                );
+            }
         }
         let _ = writeln!(
             out,
