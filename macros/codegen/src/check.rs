@@ -647,7 +647,10 @@ mod tests {
         let model = model.expect("a model");
         let hello = model.messages.iter().position(|m| m.text == "Hello");
         assert!(model.forwards(1, hello.expect("Hello is a message")));
-        assert_eq!(model.messages.iter().filter(|m| m.text == "Hello").count(), 1);
+        assert_eq!(
+            model.messages.iter().filter(|m| m.text == "Hello").count(),
+            1
+        );
     }
 
     #[test]
@@ -711,7 +714,10 @@ mod tests {
             }
         ));
         assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(errors[0].starts_with("a state is a unit variant"), "{errors:?}");
+        assert!(
+            errors[0].starts_with("a state is a unit variant"),
+            "{errors:?}"
+        );
     }
 
     #[test]
@@ -744,7 +750,10 @@ mod tests {
             }
         ));
         assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(errors[0].starts_with("`Self` names no message type"), "{errors:?}");
+        assert!(
+            errors[0].starts_with("`Self` names no message type"),
+            "{errors:?}"
+        );
     }
 
     #[test]

@@ -210,7 +210,12 @@ impl Model {
                 // Whatever path it is written with: the user's `Timeout` is lockstep's (imported),
                 // or, if their own, would clash with it (found by `tests/never_panics.rs`: the
                 // clash was reported at the call site).
-                if ty.path.segments.last().is_some_and(|s| s.ident == "Timeout") {
+                if ty
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Timeout")
+                {
                     errors.spanned(
                         ty,
                         "a superstate forwards its substates' timeouts by itself: remove \

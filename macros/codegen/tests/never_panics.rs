@@ -675,8 +675,14 @@ fn the_generator_makes_valid_superstates() {
             overriding += 1;
         }
     }
-    assert!(nested >= 100, "{nested} of 500 valid specs have a superstate");
-    assert!(overriding >= 25, "{overriding} of 500 valid specs have a forwarded message's cell");
+    assert!(
+        nested >= 100,
+        "{nested} of 500 valid specs have a superstate"
+    );
+    assert!(
+        overriding >= 25,
+        "{overriding} of 500 valid specs have a forwarded message's cell"
+    );
 }
 
 /// Every kind of mistake finds a place in many valid specs, so `one_mistake_one_error` tests each.

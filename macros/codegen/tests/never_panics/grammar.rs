@@ -589,7 +589,9 @@ fn tidy(states: &mut [State]) {
         if let Some(list) = &mut state.substates {
             let mut listed = BTreeSet::new();
             list.items.retain(|item| match item {
-                SubItem::Message(message) => message_name(*message).is_some_and(|n| listed.insert(n)),
+                SubItem::Message(message) => {
+                    message_name(*message).is_some_and(|n| listed.insert(n))
+                }
                 SubItem::History => false,
             });
         }
@@ -827,24 +829,7 @@ impl Spec {
             };
         }
         if let Some(list) = &state.substates {
-            let text = match list.form {
-                AttrForm::NoParens => "    #[substates]\n".to_owned(),
-                AttrForm::EmptyParens => "    #[substates()]\n".to_owned(),
-                AttrForm::Normal => {
-                    let items: Vec<String> = list
-                        .items
-                        .iter()
-                        .map(|item| match item {
-                            SubItem::Message(message) => message_text(*message),
-                            SubItem::History => "history".to_owned(),
-                        })
-                        .collect();
-                    format!("    #[substates({})]\n", items.join(", "))
-                }
-            };
-            for _ in 0..1 + usize::from(list.twice) {
-                out.push_str(&text);
-            }
+            render_substates(list, out);
         }
         for cell in &state.cells {
             let keyword = match cell.kind {
@@ -901,6 +886,28 @@ impl Spec {
             Arrow::Thin => format!("{message} -> {targets}"),
             Arrow::FatNothing => format!("{message} =>"),
         }
+    }
+}
+
+/// `#[substates(..)]` as written (twice when the list says so).
+fn render_substates(list: &SubList, out: &mut String) {
+    let text = match list.form {
+        AttrForm::NoParens => "    #[substates]\n".to_owned(),
+        AttrForm::EmptyParens => "    #[substates()]\n".to_owned(),
+        AttrForm::Normal => {
+            let items: Vec<String> = list
+                .items
+                .iter()
+                .map(|item| match item {
+                    SubItem::Message(message) => message_text(*message),
+                    SubItem::History => "history".to_owned(),
+                })
+                .collect();
+            format!("    #[substates({})]\n", items.join(", "))
+        }
+    };
+    for _ in 0..=usize::from(list.twice) {
+        out.push_str(&text);
     }
 }
 
@@ -1146,7 +1153,8 @@ impl Spec {
         let messages: Vec<&'static str> = spelled.keys().copied().collect();
         if exhaustive {
             for (index, state) in self.states.iter().enumerate() {
-                let decided = |m: &&str| cells[index].contains_key(m) || forwards[index].contains(m);
+                let decided =
+                    |m: &&str| cells[index].contains_key(m) || forwards[index].contains(m);
                 if !state.terminal && !messages.iter().all(decided) {
                     return Err("an undecided cell in an exhaustive machine".into());
                 }
@@ -1257,7 +1265,10 @@ impl Spec {
             (self.states.iter().any(|s| s.shape == Shape::Data), "data"),
             (self.states.len() >= 5, "five states"),
             (!Self::replies(resolved).is_empty(), "reply"),
-            (self.states.iter().any(|s| s.substates.is_some()), "substates"),
+            (
+                self.states.iter().any(|s| s.substates.is_some()),
+                "substates",
+            ),
             (
                 (0..self.states.len()).any(|i| {
                     resolved.forwards[i]
@@ -1505,21 +1516,50 @@ impl Spec {
         out.push_str("}\n");
     }
 
+    /// The assertion of the state the reference run is in: its path (`Busy/Two`) in a machine
+    /// with superstates, else its name.
+    fn write_state_assertion(
+        &self,
+        resolved: &Resolved,
+        current: usize,
+        inner: usize,
+        out: &mut String,
+    ) {
+        if resolved.forwards.iter().all(BTreeSet::is_empty) {
+            let _ = writeln!(
+                out,
+                "    assert_eq!(driver.state_name(), {:?});",
+                self.state_name(current)
+            );
+        } else if resolved.forwards[current].is_empty() {
+            let _ = writeln!(
+                out,
+                "    assert_eq!(driver.state_path(), {:?});",
+                self.state_name(current)
+            );
+        } else {
+            let path = format!("{}/{}", self.state_name(current), ["One", "Two"][inner]);
+            let _ = writeln!(out, "    assert_eq!(driver.state_path(), {path:?});");
+        }
+    }
+
+    /// The value of the first state `main` builds the driver with.
+    fn initial_value(&self, initial: usize) -> String {
+        let turbofish = if self.generic { "::<u32>" } else { "" };
+        let name = self.state_name(initial);
+        if self.states[initial].substates.is_some() {
+            format!("Flow{turbofish}::{name}(Sub{initial}::One)")
+        } else if self.states[initial].shape == Shape::Data {
+            format!("Flow{turbofish}::{name}(0)")
+        } else {
+            format!("Flow{turbofish}::{name}")
+        }
+    }
+
     /// `main`: the steps, each followed by the state the spec says the machine is in.
     fn write_main(&self, resolved: &Resolved, steps: &[usize], out: &mut String) {
         out.push_str("\nfn main() {\n    let mut context = Counter::default();\n");
-        let turbofish = if self.generic { "::<u32>" } else { "" };
-        let initial_value = if self.states[resolved.initial].substates.is_some() {
-            format!(
-                "Flow{turbofish}::{}(Sub{}::One)",
-                self.state_name(resolved.initial),
-                resolved.initial
-            )
-        } else if self.states[resolved.initial].shape == Shape::Data {
-            format!("Flow{turbofish}::{}(0)", self.state_name(resolved.initial))
-        } else {
-            format!("Flow{turbofish}::{}", self.state_name(resolved.initial))
-        };
+        let initial_value = self.initial_value(resolved.initial);
         let _ = writeln!(
             out,
             "    let mut driver = Driver::new({initial_value});\n    driver.start(&mut context);"
@@ -1527,7 +1567,6 @@ impl Spec {
         let replies = Self::replies(resolved);
         // The reference run: the spec interpreted step by step. `inner` is the substate (0: `One`,
         // 1: `Two`) while `current` is a superstate.
-        let nested = resolved.forwards.iter().any(|f| !f.is_empty());
         let inner_cells: Vec<_> = (0..self.states.len())
             .map(|i| Self::inner_cells(resolved, i))
             .collect();
@@ -1611,24 +1650,7 @@ impl Spec {
                 (_, Some(Action::Stay)) => handlers += 1,
                 _ => {}
             }
-            if nested {
-                let path = if resolved.forwards[current].is_empty() {
-                    self.state_name(current).to_owned()
-                } else {
-                    format!(
-                        "{}/{}",
-                        self.state_name(current),
-                        ["One", "Two"][inner]
-                    )
-                };
-                let _ = writeln!(out, "    assert_eq!(driver.state_path(), {path:?});");
-            } else {
-                let _ = writeln!(
-                    out,
-                    "    assert_eq!(driver.state_name(), {:?});",
-                    self.state_name(current)
-                );
-            }
+            self.write_state_assertion(resolved, current, inner, out);
         }
         let _ = writeln!(
             out,
@@ -1870,7 +1892,7 @@ fn state_mistake(state: &mut State, mistake: Mistake, index: usize) -> Option<()
         }
         Mistake::SubstatesTwice => state.substates.as_mut()?.twice = true,
         Mistake::SubstatesEmpty => {
-            state.substates.as_mut()?.form = if index % 2 == 0 {
+            state.substates.as_mut()?.form = if index.is_multiple_of(2) {
                 AttrForm::EmptyParens
             } else {
                 AttrForm::NoParens
@@ -1878,7 +1900,7 @@ fn state_mistake(state: &mut State, mistake: Mistake, index: usize) -> Option<()
         }
         // `Timeout` as the user imports it, or `lockstep::Timeout`.
         Mistake::SubstatesListsTimeout => {
-            let message = if index % 2 == 0 {
+            let message = if index.is_multiple_of(2) {
                 Msg::UserTimeout
             } else {
                 Msg::LockstepTimeout
