@@ -1836,7 +1836,9 @@ impl Spec {
                 .count()
         };
         let message = self.states[state].cells[attr].items[index].message;
-        let undecided_needs_another_mention = mentions(message_name(message)) >= 2;
+        // ...and not forwarded by the state, whose substates would then decide it.
+        let undecided_needs_another_mention = mentions(message_name(message)) >= 2
+            && listed(&self.states[state]).all(|m| message_name(m) != message_name(message));
         let cells = &mut self.states[state].cells;
         let item = &mut cells[attr].items[index];
         match mistake {
