@@ -170,6 +170,34 @@ pub mod machine {
     }
 
     impl<'a, T: 'a> GenericNestHandlers<'a, T> for Ctx {}
+
+    /// States named like `Machine`'s associated items: `Self::Input` and `Self::Context` in the
+    /// expansion were ambiguous with them (found by `macros/codegen/tests/never_panics.rs`).
+    #[derive(Machine)]
+    #[machine(context = Ctx)]
+    pub enum Shadowing {
+        /// Named like `Machine::Context`.
+        #[initial]
+        #[on(Ping => Input)]
+        #[timeout(1s => Input)]
+        #[enter]
+        Context,
+        /// Named like `Machine::Input`.
+        #[substates(Ping, Ask, Put<u8>)]
+        #[exit]
+        Input(Hygienic),
+    }
+
+    impl ShadowingHandlers for Ctx {
+        fn context_on_ping(&mut self, _: Ping) -> Hygienic {
+            Hygienic::Idle
+        }
+        fn context_on_timeout(&mut self, _: lockstep::Timeout) -> Hygienic {
+            Hygienic::Idle
+        }
+        fn enter_context(&mut self) {}
+        fn exit_input(&mut self, _: &mut Hygienic) {}
+    }
 }
 
 #[test]
@@ -197,6 +225,13 @@ fn hygienic_machines_run() {
     assert_eq!(n.state_path(), "In/Busy");
     assert_eq!(n.send(&mut ctx, Ask).unwrap(), 1);
     assert_eq!(n.state_path(), "In/Idle");
+    let mut shadowing = Driver::new(machine::Shadowing::Context);
+    shadowing.start(&mut ctx);
+    shadowing.send(&mut ctx, Ping).unwrap();
+    assert_eq!(shadowing.state_path(), "Input/Idle");
+    shadowing.send(&mut ctx, Ping).unwrap();
+    assert_eq!(shadowing.state_path(), "Input/Busy");
+
     let mut gn = Driver::new(machine::GenericNest::In(machine::Generic::<u32>::Empty));
     gn.send(&mut ctx, Put(&value)).unwrap();
     assert_eq!(gn.state_path(), "In/Holding");

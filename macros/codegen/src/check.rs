@@ -61,17 +61,24 @@ fn terminal(model: &Model, errors: &mut Errors) {
         if state.terminal.is_none() {
             continue;
         }
+        let first_cell = model.cells_of_state(index).next();
+        // One mistake (`#[terminal]` on the wrong state), one error, even when the state both
+        // forwards and has cells (found by `tests/never_panics.rs`).
         if let Some(list) = &state.substates {
+            let (cells, and_cells) = if first_cell.is_some() {
+                (" accepts no message and", " and its cells")
+            } else {
+                ("", "")
+            };
             errors.at(
                 list.keyword.span(),
                 format!(
-                    "`{}` is `#[terminal]`, so it forwards no message to substates: remove \
-                     `#[substates(..)]`, or remove `#[terminal]`",
+                    "`{}` is `#[terminal]`, so it{cells} forwards no message to substates: remove \
+                     `#[substates(..)]`{and_cells}, or remove `#[terminal]`",
                     state.ident
                 ),
             );
-        }
-        if let Some(cell) = model.cells_of_state(index).next() {
+        } else if let Some(cell) = first_cell {
             errors.at(
                 cell.keyword.span(),
                 format!(
@@ -594,6 +601,159 @@ mod tests {
         ));
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].starts_with("`Done` is `#[terminal]`, so it forwards no message"));
+    }
+
+    // The tests below pin what `tests/never_panics.rs` found once it generated superstates.
+
+    #[test]
+    fn a_terminal_superstate_with_cells_is_one_error() {
+        let errors = errors(quote!(
+            enum Session {
+                #[initial]
+                #[on(Connect => Done)]
+                Idle,
+                #[terminal]
+                #[substates(Hello)]
+                #[on(Disconnect => Idle)]
+                Done(Phase),
+            }
+        ));
+        assert_eq!(
+            errors,
+            [
+                "`Done` is `#[terminal]`, so it accepts no message and forwards no message to \
+                 substates: remove `#[substates(..)]` and its cells, or remove `#[terminal]`"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_raw_message_in_substates_is_the_message() {
+        // `r#Hello` in the list and `Hello` in a cell were two messages: `exhaustive` asked
+        // `Idle` to decide `r#Hello` and `Active` to decide `Hello`.
+        let (model, errors) = build(quote!(
+            #[machine(exhaustive)]
+            enum Session {
+                #[initial]
+                #[on(Connect => Active)]
+                #[discard(Hello)]
+                Idle,
+                #[substates(r#Hello)]
+                #[discard(Connect)]
+                Active(Phase),
+            }
+        ));
+        assert!(errors.is_empty(), "{errors:?}");
+        let model = model.expect("a model");
+        let hello = model.messages.iter().position(|m| m.text == "Hello");
+        assert!(model.forwards(1, hello.expect("Hello is a message")));
+        assert_eq!(
+            model.messages.iter().filter(|m| m.text == "Hello").count(),
+            1
+        );
+    }
+
+    #[test]
+    fn timeout_in_substates_is_one_error_whatever_its_path() {
+        for list in [quote!(Hello, Timeout), quote!(Hello, lockstep::Timeout)] {
+            let errors = errors(quote!(
+                enum Session {
+                    #[initial]
+                    #[on(Connect => Active)]
+                    Idle,
+                    #[substates(#list)]
+                    Active(Phase),
+                }
+            ));
+            // A plain `Timeout` was read as the user's own message, which then clashed with
+            // lockstep's, reported at the call site.
+            assert_eq!(
+                errors,
+                [
+                    "a superstate forwards its substates' timeouts by itself: remove `Timeout` \
+                     from the list"
+                ],
+                "{list}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_message_named_timeout_in_a_nested_machine_is_reported_on_it() {
+        let (model, errors) = build(quote!(
+            #[machine(exhaustive)]
+            enum Session {
+                #[initial]
+                #[on(Connect => Active)]
+                #[on(Timeout)]
+                Idle,
+                #[substates(Hello)]
+                #[discard(Connect)]
+                Active(Phase),
+            }
+        ));
+        // One error (the clash, not also an undecided `Active` × `Timeout`), on the user's
+        // `Timeout`: the message says what the user wrote clashes with.
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains("which a superstate forwards to its substates' timers"),
+            "{errors:?}"
+        );
+        assert!(model.expect("a model").incomplete);
+    }
+
+    #[test]
+    fn substates_on_a_state_of_a_bad_shape_is_not_reported_again() {
+        let errors = errors(quote!(
+            enum Session {
+                #[initial]
+                #[on(Connect => Active)]
+                Idle,
+                #[substates(Hello)]
+                Active { phase: Phase },
+            }
+        ));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("a state is a unit variant"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn an_empty_substates_list_is_one_error_even_when_exhaustive() {
+        let errors = errors(quote!(
+            #[machine(exhaustive)]
+            enum Session {
+                #[initial]
+                #[on(Connect => Active)]
+                #[discard(Hello)]
+                Idle,
+                #[substates()]
+                #[discard(Connect)]
+                Active(Phase),
+            }
+        ));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("`#[substates(..)]` lists at least one message"));
+    }
+
+    #[test]
+    fn self_in_substates_names_no_message() {
+        let errors = errors(quote!(
+            enum Session {
+                #[initial]
+                #[on(Connect => Active)]
+                Idle,
+                #[substates(Hello, Self)]
+                Active(Phase),
+            }
+        ));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("`Self` names no message type"),
+            "{errors:?}"
+        );
     }
 
     #[test]

@@ -207,11 +207,15 @@ impl Model {
             };
             let mut messages: Vec<(usize, Span)> = Vec::new();
             for ty in &list.messages {
-                let Some(message) = self.resolve_message(ty, keys, errors) else {
-                    self.incomplete = true;
-                    continue;
-                };
-                if self.messages[message].is_timeout() {
+                // Whatever path it is written with: the user's `Timeout` is lockstep's (imported),
+                // or, if their own, would clash with it (found by `tests/never_panics.rs`: the
+                // clash was reported at the call site).
+                if ty
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Timeout")
+                {
                     errors.spanned(
                         ty,
                         "a superstate forwards its substates' timeouts by itself: remove \
@@ -219,6 +223,10 @@ impl Model {
                     );
                     continue;
                 }
+                let Some(message) = self.resolve_message(ty, keys, errors) else {
+                    self.incomplete = true;
+                    continue;
+                };
                 if messages.iter().any(|&(m, _)| m == message) {
                     errors.spanned(
                         ty,
@@ -237,6 +245,20 @@ impl Model {
             });
         }
         if self.nested {
+            // A message of the user's own named `Timeout` clashes with lockstep's, which no
+            // token of the input names here: the error goes on the user's message.
+            if let Some(&own) = keys.message_names.get("Timeout")
+                && !self.messages[own].is_timeout()
+            {
+                errors.spanned(
+                    &self.messages[own].ty,
+                    "`Timeout` is the name of lockstep's state-timeout message, which a \
+                     superstate forwards to its substates' timers: give your own message \
+                     another name",
+                );
+                self.incomplete = true;
+                return;
+            }
             let timeout: TypePath = syn::parse_quote!(::lockstep::Timeout);
             let _ = self.resolve_message(&timeout, keys, errors);
         }

@@ -368,6 +368,8 @@ fn state_data(variant: &syn::Variant, errors: &mut Errors) -> Option<Type> {
 
 fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
     let data = state_data(variant, errors);
+    // Its data's shape was reported: `#[substates(..)]` on it need not say so again.
+    let shape_reported = data.is_none() && !matches!(variant.fields, Fields::Unit);
     if let Some((_, discriminant)) = &variant.discriminant {
         errors.spanned(
             discriminant,
@@ -435,7 +437,7 @@ fn state(variant: &syn::Variant, errors: &mut Errors) -> StateSpec {
             }
             "on" | "discard" | "defer" => cells(attr, &name, &mut state, errors),
             "timeout" => timeout(attr, &mut state, errors),
-            "substates" => substates(attr, &mut state, errors),
+            "substates" => substates(attr, &mut state, shape_reported, errors),
             // `ignore` is a built-in attribute (tests), so lockstep cannot use it; the user meant
             // `discard`. Read it as one so the rest of the spec is checked as intended.
             "ignore" if matches!(attr.meta, syn::Meta::List(_)) => {
@@ -525,7 +527,7 @@ fn cells(attr: &Attribute, kind: &str, state: &mut StateSpec, errors: &mut Error
 /// `#[substates(Hello, Bye)]`: the messages the superstate offers its substate machine (its data)
 /// first. A derive cannot read the substate machine's spec, so they are listed here; the generated
 /// code checks the list against that machine in both directions.
-fn substates(attr: &Attribute, state: &mut StateSpec, errors: &mut Errors) {
+fn substates(attr: &Attribute, state: &mut StateSpec, shape_reported: bool, errors: &mut Errors) {
     let keyword = attr
         .path()
         .get_ident()
@@ -540,13 +542,15 @@ fn substates(attr: &Attribute, state: &mut StateSpec, errors: &mut Errors) {
         return;
     }
     if state.data.is_none() {
-        errors.spanned(
-            attr,
-            format!(
-                "`#[substates(..)]` goes on a state whose data is the substate machine, a \
-                 `#[derive(Machine)]` enum: `{name}(Inner)`"
-            ),
-        );
+        if !shape_reported {
+            errors.spanned(
+                attr,
+                format!(
+                    "`#[substates(..)]` goes on a state whose data is the substate machine, a \
+                     `#[derive(Machine)]` enum: `{name}(Inner)`"
+                ),
+            );
+        }
         state.incomplete = true;
         return;
     }
@@ -570,7 +574,7 @@ fn substates(attr: &Attribute, state: &mut StateSpec, errors: &mut Errors) {
     };
     let mut messages = Vec::new();
     let mut history = false;
-    for ty in list {
+    for mut ty in list {
         if ty.qself.is_none() && ty.path.is_ident("history") {
             history = true;
             errors.spanned(
@@ -584,6 +588,27 @@ fn substates(attr: &Attribute, state: &mut StateSpec, errors: &mut Errors) {
             );
             continue;
         }
+        // As in a cell: `Self`, `self`, `super` and `crate` name no message, and `r#Hello` is
+        // `Hello` (found by `tests/never_panics.rs`: a raw name here was another message).
+        if let Some(last) = ty.path.segments.last()
+            && ["Self", "self", "super", "crate"]
+                .iter()
+                .any(|k| last.ident == k)
+        {
+            errors.spanned(
+                &ty,
+                format!(
+                    "`{}` names no message type: list the substate machine's messages by their \
+                     type paths: `#[substates(Hello, Bye)]`",
+                    last.ident
+                ),
+            );
+            state.incomplete = true;
+            continue;
+        }
+        for segment in &mut ty.path.segments {
+            segment.ident = plain(&segment.ident);
+        }
         messages.push(ty);
     }
     if messages.is_empty() && !history {
@@ -592,6 +617,8 @@ fn substates(attr: &Attribute, state: &mut StateSpec, errors: &mut Errors) {
             "`#[substates(..)]` lists at least one message of the substate machine: \
              `#[substates(Hello, Bye)]`",
         );
+        // What the superstate forwards is unknown: no cell of it counts as undecided.
+        state.incomplete = true;
     }
     state.substates = Some(SubstatesSpec { keyword, messages });
 }

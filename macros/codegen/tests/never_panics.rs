@@ -311,6 +311,9 @@ const LEXEMES: &[&str] = &[
     "typestate",
     "derive",
     "reply",
+    "substates",
+    "history",
+    "Hello",
     "final",
     "ignore",
     "Self",
@@ -352,6 +355,7 @@ const LEXEMES: &[&str] = &[
     "[]",
     "{}",
     "(Coin => Idle)",
+    "[substates(Coin)]",
     "[on(Coin)]",
     "#[initial]",
     "30s",
@@ -650,6 +654,41 @@ fn the_generator_makes_valid_and_invalid_specs() {
     );
 }
 
+/// Valid superstates are common, and so are superstates with a cell of their own on a message
+/// they forward (the substate decides first), so the oracle's hierarchy rules meet the derive.
+#[test]
+fn the_generator_makes_valid_superstates() {
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[4; 32]),
+    );
+    let strategy = grammar::valid_spec();
+    let (mut nested, mut overriding) = (0, 0);
+    for _ in 0..500 {
+        let spec = strategy.new_tree(&mut runner).unwrap().current();
+        let resolved = spec.oracle().expect("a valid spec");
+        if spec.states.iter().any(|s| s.substates.is_some()) {
+            nested += 1;
+        }
+        let overrides = |i: usize| {
+            resolved.forwards[i]
+                .iter()
+                .any(|m| resolved.cells[i].contains_key(m))
+        };
+        if (0..spec.states.len()).any(overrides) {
+            overriding += 1;
+        }
+    }
+    assert!(
+        nested >= 100,
+        "{nested} of 500 valid specs have a superstate"
+    );
+    assert!(
+        overriding >= 25,
+        "{overriding} of 500 valid specs have a forwarded message's cell"
+    );
+}
+
 /// Every kind of mistake finds a place in many valid specs, so `one_mistake_one_error` tests each.
 #[test]
 fn every_mistake_finds_a_place() {
@@ -669,6 +708,6 @@ fn every_mistake_finds_a_place() {
             *placed.entry(format!("{mistake:?}")).or_insert(0) += 1;
         }
     }
-    assert_eq!(placed.len(), 18, "{placed:?}");
+    assert_eq!(placed.len(), 26, "{placed:?}");
     assert!(placed.values().all(|&n| n >= 5), "{placed:?}");
 }

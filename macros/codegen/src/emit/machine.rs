@@ -394,8 +394,8 @@ fn lifecycle(names: &Names<'_>) -> TokenStream {
         let _ = write!(
             out,
             "#[inline] fn timeout_input<__LockstepC: ::lockstep::Carrier>(item: ::lockstep::__private::Of<__LockstepC, ::lockstep::Timeout>) \
-             -> ::lockstep::__private::Option<Self::Input<__LockstepC>> {{ ::lockstep::__private::Some({input}::Timeout(item)) }} \
-             #[inline] fn dispatch_timeout(self, context: &mut Self::Context, timeout: ::lockstep::Timeout) \
+             -> ::lockstep::__private::Option<<Self as ::lockstep::Machine>::Input<__LockstepC>> {{ ::lockstep::__private::Some({input}::Timeout(item)) }} \
+             #[inline] fn dispatch_timeout(self, context: &mut <Self as ::lockstep::Machine>::Context, timeout: ::lockstep::Timeout) \
              -> (Self, ::lockstep::Outcome<::lockstep::Timeout>) {{ <Self as ::lockstep::Accepts<::lockstep::Timeout>>::dispatch(self, context, timeout) }}"
         );
     }
@@ -406,7 +406,7 @@ fn lifecycle(names: &Names<'_>) -> TokenStream {
             if state.substates.is_some() {
                 let _ = write!(
                     paths,
-                    "Self::{}(inner) => ::lockstep::StatePath::of(&Self::STATES[{i}]).then(::lockstep::Machine::state_path(inner)),",
+                    "Self::{}(inner) => ::lockstep::StatePath::of(&<Self as ::lockstep::Machine>::STATES[{i}]).then(::lockstep::Machine::state_path(inner)),",
                     state.name
                 );
                 let _ = write!(
@@ -419,7 +419,7 @@ fn lifecycle(names: &Names<'_>) -> TokenStream {
         let _ = write!(
             out,
             "fn state_path(&self) -> ::lockstep::StatePath {{ #[allow(unreachable_patterns)] match self {{ {paths} \
-             _ => ::lockstep::StatePath::of(&Self::STATES[::lockstep::Machine::state(self).index()]) }} }} \
+             _ => ::lockstep::StatePath::of(&<Self as ::lockstep::Machine>::STATES[::lockstep::Machine::state(self).index()]) }} }} \
              fn timeout_at(&self, level: usize) -> ::lockstep::__private::Option<::lockstep::__private::Duration> {{ \
              if level == 0 {{ return ::lockstep::Machine::timeout(self); }} \
              #[allow(unreachable_patterns)] match self {{ {timeouts} _ => ::lockstep::__private::None }} }}"
@@ -463,7 +463,7 @@ fn lifecycle(names: &Names<'_>) -> TokenStream {
         }
         let _ = write!(
             out,
-            "#[inline] fn {method}(&mut self, context: &mut Self::Context) {{ \
+            "#[inline] fn {method}(&mut self, context: &mut <Self as ::lockstep::Machine>::Context) {{ \
              #[allow(unreachable_patterns)] match self {{ {arms} _ => {{}} }} }}"
         );
     }

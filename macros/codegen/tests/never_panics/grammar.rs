@@ -16,6 +16,9 @@ pub const STATES: &[&str] = &[
 ];
 /// Message names.
 pub const MESSAGES: &[&str] = &["Coin", "Push", "Tick", "Kick", "Ping", "Stop"];
+/// Messages only a `#[substates(..)]` list brings in (the substate machine's own), though the
+/// superstate's cells may name them too.
+pub const FRESH: &[&str] = &["Hello", "Bye", "Chunk"];
 
 #[derive(Clone, Debug)]
 pub struct Spec {
@@ -82,6 +85,24 @@ pub struct State {
     pub misplaced: Option<Misplaced>,
     /// A doc comment (carried to the generated docs).
     pub doc: bool,
+    /// `#[substates(..)]`: the state is a superstate (its data is the substate machine).
+    pub substates: Option<SubList>,
+}
+
+/// A `#[substates(..)]` attribute as written.
+#[derive(Clone, Debug)]
+pub struct SubList {
+    pub form: AttrForm,
+    pub items: Vec<SubItem>,
+    /// The attribute written twice.
+    pub twice: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SubItem {
+    Message(Msg),
+    /// `history` (UML's pseudo-state, which lockstep keeps in data instead).
+    History,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -183,6 +204,8 @@ pub enum Msg {
     LockstepTimeout,
     /// A message of the user's own named `Timeout`.
     UserTimeout,
+    /// One of [`FRESH`].
+    Fresh(usize),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -290,6 +313,30 @@ fn timeout(sloppy: bool) -> impl Strategy<Value = Timeout> {
         })
 }
 
+fn sub_item(sloppy: bool) -> impl Strategy<Value = SubItem> {
+    let m = mistake(sloppy);
+    prop_oneof![
+        20 => (0..MESSAGES.len()).prop_map(|m| SubItem::Message(Msg::Plain(m))),
+        12 => (0..FRESH.len()).prop_map(|m| SubItem::Message(Msg::Fresh(m))),
+        2 => (0..MESSAGES.len()).prop_map(|m| SubItem::Message(Msg::Raw(m))),
+        m => (0..MESSAGES.len()).prop_map(|m| SubItem::Message(Msg::Pathed(m))),
+        m => (0..MESSAGES.len()).prop_map(|m| SubItem::Message(Msg::Ref(m))),
+        m => Just(SubItem::Message(Msg::LockstepTimeout)),
+        m => Just(SubItem::Message(Msg::UserTimeout)),
+        m => Just(SubItem::History),
+    ]
+}
+
+fn sub_list(sloppy: bool) -> impl Strategy<Value = SubList> {
+    let m = mistake(sloppy);
+    (
+        prop_oneof![40 => Just(AttrForm::Normal), m => Just(AttrForm::NoParens), m => Just(AttrForm::EmptyParens)],
+        vec(sub_item(sloppy), 1..4),
+        weighted_bool(if sloppy { 0.03 } else { 0.0 }),
+    )
+        .prop_map(|(form, items, twice)| SubList { form, items, twice })
+}
+
 fn state(generic: bool, sloppy: bool) -> impl Strategy<Value = State> {
     let m = mistake(sloppy);
     let p = if sloppy { 0.03 } else { 0.0 };
@@ -327,13 +374,14 @@ fn state(generic: bool, sloppy: bool) -> impl Strategy<Value = State> {
             weighted_bool(p),
             weighted_bool(p),
             weighted_bool(0.1),
+            prop_oneof![1 => Just(None), 1 => sub_list(sloppy).prop_map(Some)],
         ),
     )
         .prop_map(
-            |(
+            move |(
                 (raw, _, shape, discriminant, initial_args),
                 (terminal, enter, exit, hook_args, timeouts, cells, misplaced, doc),
-                (rename, doubled, final_keyword, foreign),
+                (rename, doubled, final_keyword, foreign, substates),
             )| State {
                 raw,
                 rename,
@@ -352,6 +400,9 @@ fn state(generic: bool, sloppy: bool) -> impl Strategy<Value = State> {
                 cells,
                 misplaced,
                 doc,
+                // A clean spec makes superstates of states with data only; a sloppy one also of
+                // a few others (a mistake).
+                substates: substates.filter(|_| shape == Shape::Data || (sloppy && !raw)),
             },
         )
 }
@@ -485,7 +536,20 @@ fn message_name(message: Msg) -> Option<&'static str> {
         Msg::Generic => Some("Put"),
         Msg::UserTimeout => Some("Timeout"),
         Msg::LockstepTimeout => None,
+        Msg::Fresh(m) => Some(FRESH[m]),
     }
+}
+
+/// Every message a state's `#[substates(..)]` lists.
+fn listed(state: &State) -> impl Iterator<Item = Msg> + '_ {
+    state
+        .substates
+        .iter()
+        .flat_map(|list| &list.items)
+        .filter_map(|item| match item {
+            SubItem::Message(message) => Some(*message),
+            SubItem::History => None,
+        })
 }
 
 /// Makes a clean spec's pieces fit together: targets name existing states, once each; a state
@@ -493,7 +557,10 @@ fn message_name(message: Msg) -> Option<&'static str> {
 /// `Timeout` only where no state has a timeout.
 fn tidy(states: &mut [State]) {
     let n = states.len();
-    let any_timeout = states.iter().any(|s| !s.timeouts.is_empty());
+    // A machine with a superstate has `lockstep::Timeout` among its messages.
+    let any_timeout = states
+        .iter()
+        .any(|s| !s.timeouts.is_empty() || s.substates.is_some());
     let fix = |targets: &mut Vec<Target>| {
         let mut seen = BTreeSet::new();
         targets.retain_mut(|t| {
@@ -519,7 +586,16 @@ fn tidy(states: &mut [State]) {
             });
         }
         state.cells.retain(|c| !c.items.is_empty());
-        if !state.cells.is_empty() || !state.timeouts.is_empty() {
+        if let Some(list) = &mut state.substates {
+            let mut listed = BTreeSet::new();
+            list.items.retain(|item| match item {
+                SubItem::Message(message) => {
+                    message_name(*message).is_some_and(|n| listed.insert(n))
+                }
+                SubItem::History => false,
+            });
+        }
+        if !state.cells.is_empty() || !state.timeouts.is_empty() || state.substates.is_some() {
             state.terminal = false;
         }
     }
@@ -571,6 +647,13 @@ fn decide_every_cell(states: &mut [State]) {
             messages.entry(name).or_insert(item.message);
         }
     }
+    // A forwarded message is the machine's too; a superstate leaves its own undecided (its
+    // substates decide it).
+    for message in states.iter().flat_map(listed) {
+        if let Some(name) = message_name(message) {
+            messages.entry(name).or_insert(message);
+        }
+    }
     for (index, state) in states.iter_mut().enumerate() {
         if state.terminal {
             continue;
@@ -579,7 +662,9 @@ fn decide_every_cell(states: &mut [State]) {
             .cells
             .iter()
             .flat_map(|c| &c.items)
-            .filter_map(|i| message_name(i.message))
+            .map(|i| i.message)
+            .chain(listed(state))
+            .filter_map(message_name)
             .collect();
         let items: Vec<Item> = messages
             .iter()
@@ -635,6 +720,15 @@ impl Spec {
 
     fn data_type(&self) -> &'static str {
         if self.generic { "T" } else { "u32" }
+    }
+
+    /// The type of a state's data: a superstate's is its substate machine, `Sub{index}`.
+    fn state_data_type(&self, index: usize) -> String {
+        if self.states[index].substates.is_some() {
+            format!("Sub{index}")
+        } else {
+            self.data_type().to_owned()
+        }
     }
 
     /// The enum as the user would write it (with `#[derive(Machine)]`, which the pipeline ignores,
@@ -734,6 +828,9 @@ impl Spec {
                 (TimeoutForm::ArrowNothing, _) => writeln!(out, "    #[timeout({duration} =>)]"),
             };
         }
+        if let Some(list) = &state.substates {
+            render_substates(list, out);
+        }
         for cell in &state.cells {
             let keyword = match cell.kind {
                 Kind::On => "on",
@@ -759,7 +856,7 @@ impl Spec {
         } else {
             self.state_name(index).to_owned()
         };
-        let ty = self.data_type();
+        let ty = self.state_data_type(index);
         let field_attr = match state.misplaced {
             Some(Misplaced::Initial) => "#[initial] ",
             Some(Misplaced::On) => "#[on(Coin)] ",
@@ -792,6 +889,28 @@ impl Spec {
     }
 }
 
+/// `#[substates(..)]` as written (twice when the list says so).
+fn render_substates(list: &SubList, out: &mut String) {
+    let text = match list.form {
+        AttrForm::NoParens => "    #[substates]\n".to_owned(),
+        AttrForm::EmptyParens => "    #[substates()]\n".to_owned(),
+        AttrForm::Normal => {
+            let items: Vec<String> = list
+                .items
+                .iter()
+                .map(|item| match item {
+                    SubItem::Message(message) => message_text(*message),
+                    SubItem::History => "history".to_owned(),
+                })
+                .collect();
+            format!("    #[substates({})]\n", items.join(", "))
+        }
+    };
+    for _ in 0..=usize::from(list.twice) {
+        out.push_str(&text);
+    }
+}
+
 fn message_text(message: Msg) -> String {
     match message {
         Msg::Plain(m) => MESSAGES[m].to_owned(),
@@ -801,6 +920,7 @@ fn message_text(message: Msg) -> String {
         Msg::Ref(m) => format!("&{}", MESSAGES[m]),
         Msg::LockstepTimeout => "lockstep::Timeout".to_owned(),
         Msg::UserTimeout => "Timeout".to_owned(),
+        Msg::Fresh(m) => FRESH[m].to_owned(),
     }
 }
 
@@ -814,6 +934,7 @@ enum Key {
     Named(usize, bool),
     Put,
     UserTimeout,
+    Fresh(usize),
 }
 
 impl Key {
@@ -822,6 +943,7 @@ impl Key {
             Key::Named(m, _) => MESSAGES[m],
             Key::Put => "Put",
             Key::UserTimeout => "Timeout",
+            Key::Fresh(m) => FRESH[m],
         }
     }
 }
@@ -841,8 +963,11 @@ pub struct Resolved {
     pub initial: usize,
     /// Per state, its cells by message name (`Timeout` for its timeout).
     pub cells: Vec<BTreeMap<&'static str, Action>>,
-    /// Every message name some cell mentions (besides the timeout), sorted.
+    /// Every message name some cell or `#[substates(..)]` list mentions (besides the timeout),
+    /// sorted.
     pub messages: Vec<&'static str>,
+    /// Per state, the messages it forwards to its substate machine.
+    pub forwards: Vec<BTreeSet<&'static str>>,
 }
 
 impl Spec {
@@ -878,6 +1003,10 @@ impl Spec {
         // How each message name is written, to find one name written two ways.
         let mut spelled: BTreeMap<&'static str, Key> = BTreeMap::new();
         let any_timeout = self.states.iter().any(|s| !s.timeouts.is_empty());
+        // A superstate reaches its substates' timers through `lockstep::Timeout`, so the machine
+        // has that message whether or not a state declares a timeout.
+        let nested = self.states.iter().any(|s| s.substates.is_some());
+        let mut forwards: Vec<BTreeSet<&'static str>> = vec![BTreeSet::new(); n];
         let resolve = |targets: &[Target]| -> Result<Vec<usize>, String> {
             let mut out = Vec::new();
             for &target in targets {
@@ -967,9 +1096,13 @@ impl Spec {
                             return Err("`lockstep::Timeout` by hand".into());
                         }
                         Msg::UserTimeout => Key::UserTimeout,
+                        Msg::Fresh(m) => Key::Fresh(m),
                     };
-                    if key == Key::UserTimeout && any_timeout {
-                        return Err("a message named `Timeout` next to `#[timeout]`".into());
+                    if key == Key::UserTimeout && (any_timeout || nested) {
+                        return Err(
+                            "a message named `Timeout` next to `#[timeout]` or `#[substates]`"
+                                .into(),
+                        );
                     }
                     if *spelled.entry(key.name()).or_insert(key) != key {
                         return Err("one message name written two ways".into());
@@ -991,6 +1124,11 @@ impl Spec {
                         return Err("a cell declared twice".into());
                     }
                 }
+            }
+        }
+        for (index, state) in self.states.iter().enumerate() {
+            if let Some(list) = &state.substates {
+                forwards[index] = Self::forwarded(state, list, &mut spelled)?;
             }
         }
         // Every state reachable from the initial one through moves.
@@ -1015,7 +1153,9 @@ impl Spec {
         let messages: Vec<&'static str> = spelled.keys().copied().collect();
         if exhaustive {
             for (index, state) in self.states.iter().enumerate() {
-                if !state.terminal && messages.iter().any(|m| !cells[index].contains_key(m)) {
+                let decided =
+                    |m: &&str| cells[index].contains_key(m) || forwards[index].contains(m);
+                if !state.terminal && !messages.iter().all(decided) {
                     return Err("an undecided cell in an exhaustive machine".into());
                 }
             }
@@ -1024,7 +1164,53 @@ impl Spec {
             initial,
             cells,
             messages,
+            forwards,
         })
+    }
+
+    /// The book's rules for a `#[substates(..)]` list (`hierarchy.md`): on a non-terminal state
+    /// with data, once, listing at least one message, each once, never `Timeout` nor `history`.
+    /// The messages it lists are the machine's, spelled one way like any other.
+    fn forwarded(
+        state: &State,
+        list: &SubList,
+        spelled: &mut BTreeMap<&'static str, Key>,
+    ) -> Result<BTreeSet<&'static str>, String> {
+        if state.shape != Shape::Data {
+            return Err("`#[substates]` on a state without data".into());
+        }
+        if list.twice {
+            return Err("`#[substates]` written twice".into());
+        }
+        if list.form != AttrForm::Normal || list.items.is_empty() {
+            return Err("`#[substates]` without a message list".into());
+        }
+        if state.terminal {
+            return Err("a terminal superstate".into());
+        }
+        let mut out = BTreeSet::new();
+        for item in &list.items {
+            let key = match *item {
+                SubItem::History => return Err("`history` in `#[substates]`".into()),
+                SubItem::Message(Msg::LockstepTimeout | Msg::UserTimeout) => {
+                    return Err("`Timeout` in `#[substates]`".into());
+                }
+                SubItem::Message(Msg::Ref(_)) => {
+                    return Err("a listed message that is not a path".into());
+                }
+                SubItem::Message(Msg::Plain(m) | Msg::Raw(m)) => Key::Named(m, false),
+                SubItem::Message(Msg::Pathed(m)) => Key::Named(m, true),
+                SubItem::Message(Msg::Generic) => Key::Put,
+                SubItem::Message(Msg::Fresh(m)) => Key::Fresh(m),
+            };
+            if *spelled.entry(key.name()).or_insert(key) != key {
+                return Err("one message name written two ways".into());
+            }
+            if !out.insert(key.name()) {
+                return Err("a message listed twice in `#[substates]`".into());
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -1043,7 +1229,11 @@ impl Spec {
             .flat_map(|c| &c.items)
             .all(|i| i.message != Msg::UserTimeout);
         let uses_t = !self.generic
-            || (self.generic_form == 0 && self.states.iter().any(|s| s.shape == Shape::Data));
+            || (self.generic_form == 0
+                && self
+                    .states
+                    .iter()
+                    .any(|s| s.shape == Shape::Data && s.substates.is_none()));
         no_user_timeout && uses_t
     }
 
@@ -1075,6 +1265,18 @@ impl Spec {
             (self.states.iter().any(|s| s.shape == Shape::Data), "data"),
             (self.states.len() >= 5, "five states"),
             (!Self::replies(resolved).is_empty(), "reply"),
+            (
+                self.states.iter().any(|s| s.substates.is_some()),
+                "substates",
+            ),
+            (
+                (0..self.states.len()).any(|i| {
+                    resolved.forwards[i]
+                        .iter()
+                        .any(|m| resolved.cells[i].contains_key(m))
+                }),
+                "a superstate's cell on a forwarded message",
+            ),
         ] {
             if flag {
                 out.insert(name);
@@ -1110,6 +1312,75 @@ impl Spec {
     /// A value of state data a handler makes.
     fn data_value(&self) -> &'static str {
         if self.generic { "T::default()" } else { "7" }
+    }
+
+    /// The data a handler makes for state `index`: a superstate starts in its substate machine's
+    /// first state.
+    fn data_value_of(&self, index: usize) -> String {
+        if self.states[index].substates.is_some() {
+            format!("Sub{index}::One")
+        } else {
+            self.data_value().to_owned()
+        }
+    }
+
+    /// The substate machine a program writes for superstate `index`, as its cells: `One` moves
+    /// to `Two` on the first listed message and stays on every other even-numbered one; `Two`
+    /// moves back on the odd-numbered ones. So it accepts exactly what the list forwards.
+    fn inner_cells(resolved: &Resolved, index: usize) -> [BTreeMap<&'static str, Action>; 2] {
+        let mut cells = [BTreeMap::new(), BTreeMap::new()];
+        for (k, &message) in resolved.forwards[index].iter().enumerate() {
+            match k {
+                0 => cells[0].insert(message, Action::Move(vec![1])),
+                k if k % 2 == 1 => cells[1].insert(message, Action::Move(vec![0])),
+                _ => cells[0].insert(message, Action::Stay),
+            };
+        }
+        cells
+    }
+
+    /// The substate machines of the superstates, with their handlers (counted like the outer
+    /// machine's).
+    fn write_substate_machines(resolved: &Resolved, out: &mut String) {
+        let replies = Self::replies(resolved);
+        for index in 0..resolved.forwards.len() {
+            if resolved.forwards[index].is_empty() {
+                continue;
+            }
+            let cells = Self::inner_cells(resolved, index);
+            let _ = writeln!(
+                out,
+                "\n#[derive(lockstep::Machine, Debug, Clone, PartialEq)]\n#[machine(context = Counter)]\npub enum Sub{index} {{\n    #[initial]"
+            );
+            let mut handlers = String::new();
+            for (state, name) in [(0, "One"), (1, "Two")] {
+                for (message, action) in &cells[state] {
+                    let method = format!("{}_on_{}", snake(name), snake(message));
+                    let reply = replies.contains(message);
+                    let (returns, body) = if reply {
+                        (" -> u32", "\n        9")
+                    } else {
+                        ("", "")
+                    };
+                    let _ = writeln!(
+                        handlers,
+                        "    fn {method}(&mut self, _: {message}){returns} {{\n        self.handlers += 1;{body}\n    }}"
+                    );
+                    let _ = match action {
+                        Action::Move(to) => {
+                            let to = if to[0] == 0 { "One" } else { "Two" };
+                            writeln!(out, "    #[on({message} => {to})]")
+                        }
+                        _ => writeln!(out, "    #[on({message})]"),
+                    };
+                }
+                let _ = writeln!(out, "    {name},");
+            }
+            let _ = writeln!(
+                out,
+                "}}\n\nimpl Sub{index}Handlers for Counter {{\n{handlers}}}"
+            );
+        }
     }
 
     /// A whole program: the messages, the machine, a context that implements every handler and
@@ -1148,6 +1419,7 @@ impl Spec {
         }
         out.push_str(&machine.replacen("#[derive(Machine)]", "#[derive(lockstep::Machine)]", 1));
         self.write_handlers(resolved, &mut out);
+        Self::write_substate_machines(resolved, &mut out);
         self.write_main(resolved, steps, &mut out);
         out
     }
@@ -1159,9 +1431,9 @@ impl Spec {
         } else {
             out.push_str("\nimpl FlowHandlers for Counter {\n");
         }
-        let ty = self.data_type();
         let replies = Self::replies(resolved);
         for (index, state) in self.states.iter().enumerate() {
+            let ty = self.state_data_type(index);
             let state_snake = snake(self.state_name(index));
             let has_data = state.shape == Shape::Data;
             for (message, action) in &resolved.cells[index] {
@@ -1177,7 +1449,7 @@ impl Spec {
                         // (type, value) of what the handler makes for the next state, if anything.
                         let next = if let [to] = targets[..] {
                             (self.states[to].shape == Shape::Data)
-                                .then(|| (ty.to_owned(), self.data_value().to_owned()))
+                                .then(|| (self.state_data_type(to), self.data_value_of(to)))
                         } else {
                             // The handler chooses the last target it lists.
                             let to = *targets.last().unwrap_or(&0);
@@ -1186,7 +1458,7 @@ impl Spec {
                                 format!(
                                     "{enum_name}::{}({})",
                                     self.state_name(to),
-                                    self.data_value()
+                                    self.data_value_of(to)
                                 )
                             } else {
                                 format!("{enum_name}::{}", self.state_name(to))
@@ -1226,6 +1498,7 @@ impl Spec {
                     Action::Discard | Action::Defer => {}
                 }
             }
+            let ty = &ty;
             for (hook, on) in [("enter", state.enter), ("exit", state.exit)] {
                 if on {
                     let data = if has_data {
@@ -1243,22 +1516,62 @@ impl Spec {
         out.push_str("}\n");
     }
 
+    /// The assertion of the state the reference run is in: its path (`Busy/Two`) in a machine
+    /// with superstates, else its name.
+    fn write_state_assertion(
+        &self,
+        resolved: &Resolved,
+        current: usize,
+        inner: usize,
+        out: &mut String,
+    ) {
+        if resolved.forwards.iter().all(BTreeSet::is_empty) {
+            let _ = writeln!(
+                out,
+                "    assert_eq!(driver.state_name(), {:?});",
+                self.state_name(current)
+            );
+        } else if resolved.forwards[current].is_empty() {
+            let _ = writeln!(
+                out,
+                "    assert_eq!(driver.state_path(), {:?});",
+                self.state_name(current)
+            );
+        } else {
+            let path = format!("{}/{}", self.state_name(current), ["One", "Two"][inner]);
+            let _ = writeln!(out, "    assert_eq!(driver.state_path(), {path:?});");
+        }
+    }
+
+    /// The value of the first state `main` builds the driver with.
+    fn initial_value(&self, initial: usize) -> String {
+        let turbofish = if self.generic { "::<u32>" } else { "" };
+        let name = self.state_name(initial);
+        if self.states[initial].substates.is_some() {
+            format!("Flow{turbofish}::{name}(Sub{initial}::One)")
+        } else if self.states[initial].shape == Shape::Data {
+            format!("Flow{turbofish}::{name}(0)")
+        } else {
+            format!("Flow{turbofish}::{name}")
+        }
+    }
+
     /// `main`: the steps, each followed by the state the spec says the machine is in.
     fn write_main(&self, resolved: &Resolved, steps: &[usize], out: &mut String) {
         out.push_str("\nfn main() {\n    let mut context = Counter::default();\n");
-        let turbofish = if self.generic { "::<u32>" } else { "" };
-        let initial_value = if self.states[resolved.initial].shape == Shape::Data {
-            format!("Flow{turbofish}::{}(0)", self.state_name(resolved.initial))
-        } else {
-            format!("Flow{turbofish}::{}", self.state_name(resolved.initial))
-        };
+        let initial_value = self.initial_value(resolved.initial);
         let _ = writeln!(
             out,
             "    let mut driver = Driver::new({initial_value});\n    driver.start(&mut context);"
         );
         let replies = Self::replies(resolved);
-        // The reference run: the spec interpreted step by step.
+        // The reference run: the spec interpreted step by step. `inner` is the substate (0: `One`,
+        // 1: `Two`) while `current` is a superstate.
+        let inner_cells: Vec<_> = (0..self.states.len())
+            .map(|i| Self::inner_cells(resolved, i))
+            .collect();
         let mut current = resolved.initial;
+        let mut inner = 0usize;
         let (mut handlers, mut enters, mut exits) = (0u32, 0u32, 0u32);
         if self.states[current].enter {
             enters += 1;
@@ -1272,7 +1585,11 @@ impl Spec {
         for &step in steps {
             // Two steps in three send something the current state decides (so the run gets
             // around the machine); the rest send anything, undecided messages included.
-            let decided: Vec<&str> = resolved.cells[current].keys().copied().collect();
+            let decided: Vec<&str> = resolved.cells[current]
+                .keys()
+                .chain(&resolved.forwards[current])
+                .copied()
+                .collect();
             let message = if step % 3 == 0 || decided.is_empty() {
                 choices[step % choices.len()]
             } else {
@@ -1283,7 +1600,12 @@ impl Spec {
             } else {
                 message
             };
-            let cell = resolved.cells[current].get(message);
+            // The innermost state decides first; when it has no cell, the superstate's own.
+            let inner_cell = resolved.forwards[current]
+                .contains(message)
+                .then(|| inner_cells[current][inner].get(message))
+                .flatten();
+            let cell = inner_cell.or_else(|| resolved.cells[current].get(message));
             let accepted = !matches!(cell, None | Some(Action::Defer));
             if message == "Timeout" {
                 let fires = cell.is_some();
@@ -1306,8 +1628,14 @@ impl Spec {
                      assert_eq!(rejected.reason, {reason});\n    assert_eq!(rejected.message, {value});"
                 );
             }
-            match cell {
-                Some(Action::Move(targets)) => {
+            match (inner_cell, cell) {
+                // A move between substates: the superstate is not left (the substates have no
+                // hooks).
+                (Some(Action::Move(to)), _) => {
+                    handlers += 1;
+                    inner = to[0];
+                }
+                (_, Some(Action::Move(targets))) => {
                     handlers += 1;
                     let to = *targets.last().unwrap_or(&current);
                     if self.states[current].exit {
@@ -1317,15 +1645,12 @@ impl Spec {
                         enters += 1;
                     }
                     current = to;
+                    inner = 0; // the handler enters `Sub::One`
                 }
-                Some(Action::Stay) => handlers += 1,
+                (_, Some(Action::Stay)) => handlers += 1,
                 _ => {}
             }
-            let _ = writeln!(
-                out,
-                "    assert_eq!(driver.state_name(), {:?});",
-                self.state_name(current)
-            );
+            self.write_state_assertion(resolved, current, inner, out);
         }
         let _ = writeln!(
             out,
@@ -1362,6 +1687,15 @@ pub enum Mistake {
     MarkerTwice,
     HookWithArguments,
     TimeoutOnData,
+    // Superstates (`hierarchy.md`).
+    SubstatesWithoutData,
+    SubstatesTwice,
+    SubstatesEmpty,
+    SubstatesListsTimeout,
+    SubstatesListsTwice,
+    SubstatesHistory,
+    TerminalSuperstate,
+    TimeoutMessageInNested,
 }
 
 pub fn mistake_kind() -> impl Strategy<Value = Mistake> {
@@ -1385,6 +1719,14 @@ pub fn mistake_kind() -> impl Strategy<Value = Mistake> {
             Mistake::MarkerTwice,
             Mistake::HookWithArguments,
             Mistake::TimeoutOnData,
+            Mistake::SubstatesWithoutData,
+            Mistake::SubstatesTwice,
+            Mistake::SubstatesEmpty,
+            Mistake::SubstatesListsTimeout,
+            Mistake::SubstatesListsTwice,
+            Mistake::SubstatesHistory,
+            Mistake::TerminalSuperstate,
+            Mistake::TimeoutMessageInNested,
         ][..],
     )
 }
@@ -1426,7 +1768,26 @@ impl Spec {
                 Some(())
             }
             Mistake::TimeoutOnData if spec.mentions(Msg::UserTimeout) => None,
-            _ => state_mistake(&mut spec.states[chosen], mistake),
+            // The user's own `Timeout` message, in a machine whose superstates need lockstep's.
+            Mistake::TimeoutMessageInNested => {
+                if !spec.states.iter().any(|s| s.substates.is_some())
+                    || spec.states.iter().any(|s| !s.timeouts.is_empty())
+                    || spec.states[chosen].terminal
+                {
+                    return None;
+                }
+                spec.states[chosen].cells.push(CellAttr {
+                    kind: Kind::On,
+                    form: AttrForm::Normal,
+                    items: vec![Item {
+                        message: Msg::UserTimeout,
+                        arrow: Arrow::None,
+                        targets: Vec::new(),
+                    }],
+                });
+                Some(())
+            }
+            _ => state_mistake(&mut spec.states[chosen], mistake, chosen),
         };
         placed.map(|()| spec)
     }
@@ -1475,7 +1836,9 @@ impl Spec {
                 .count()
         };
         let message = self.states[state].cells[attr].items[index].message;
-        let undecided_needs_another_mention = mentions(message_name(message)) >= 2;
+        // ...and not forwarded by the state, whose substates would then decide it.
+        let undecided_needs_another_mention = mentions(message_name(message)) >= 2
+            && listed(&self.states[state]).all(|m| message_name(m) != message_name(message));
         let cells = &mut self.states[state].cells;
         let item = &mut cells[attr].items[index];
         match mistake {
@@ -1518,8 +1881,50 @@ impl Spec {
 }
 
 /// A mistake on one state's own attributes or shape.
-fn state_mistake(state: &mut State, mistake: Mistake) -> Option<()> {
+fn state_mistake(state: &mut State, mistake: Mistake, index: usize) -> Option<()> {
     match mistake {
+        // The derive reads no list it reported, so an `exhaustive` machine gets no new message
+        // to decide from this one.
+        Mistake::SubstatesWithoutData if state.shape == Shape::Unit && !state.terminal => {
+            state.substates = Some(SubList {
+                form: AttrForm::Normal,
+                items: vec![SubItem::Message(Msg::Fresh(index % FRESH.len()))],
+                twice: false,
+            });
+        }
+        Mistake::SubstatesTwice => state.substates.as_mut()?.twice = true,
+        Mistake::SubstatesEmpty => {
+            state.substates.as_mut()?.form = if index.is_multiple_of(2) {
+                AttrForm::EmptyParens
+            } else {
+                AttrForm::NoParens
+            };
+        }
+        // `Timeout` as the user imports it, or `lockstep::Timeout`.
+        Mistake::SubstatesListsTimeout => {
+            let message = if index.is_multiple_of(2) {
+                Msg::UserTimeout
+            } else {
+                Msg::LockstepTimeout
+            };
+            state
+                .substates
+                .as_mut()?
+                .items
+                .push(SubItem::Message(message));
+        }
+        Mistake::SubstatesListsTwice => {
+            let list = state.substates.as_mut()?;
+            let first = *list.items.first()?;
+            list.items.push(first);
+        }
+        Mistake::SubstatesHistory => state.substates.as_mut()?.items.push(SubItem::History),
+        // Its cells too are wrong then, but the derive says so in the same error.
+        Mistake::TerminalSuperstate if state.substates.is_some() && state.timeouts.is_empty() => {
+            state.terminal = true;
+            state.enter = false;
+            state.exit = false;
+        }
         Mistake::SecondInitial if state.initial == 0 => state.initial = 1,
         Mistake::NamedFields if state.shape == Shape::Data => state.shape = Shape::Named,
         Mistake::Discriminant => state.discriminant = true,
@@ -1530,7 +1935,10 @@ fn state_mistake(state: &mut State, mistake: Mistake) -> Option<()> {
         }
         // `#[final]` is read as `#[terminal]`: only on a state that could be terminal.
         Mistake::Final
-            if !state.terminal && state.cells.is_empty() && state.timeouts.is_empty() =>
+            if !state.terminal
+                && state.cells.is_empty()
+                && state.timeouts.is_empty()
+                && state.substates.is_none() =>
         {
             state.final_keyword = true;
         }
