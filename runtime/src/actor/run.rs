@@ -135,10 +135,16 @@ where
         let mut carried: Option<Mail<Mc>> = None;
         loop {
             // Checked before taking: `take` would move the (large) empty slot on every message.
-            if self.panicked.is_some()
-                && let Err(panic) = self.recover()
-            {
-                return Err(self.fail(panic, mailbox).await);
+            if self.panicked.is_some() {
+                if let Err(panic) = self.recover() {
+                    return Err(self.fail(panic, mailbox).await);
+                }
+                // The restart replayed the deferred messages against the reloaded state: what
+                // they did is committed and answered now, not whenever the next mail comes.
+                #[cfg(feature = "persist")]
+                if let Err(unrecorded) = self.make_durable().await {
+                    return Err(self.fail_unrecorded(unrecorded, None, mailbox).await);
+                }
             }
             if self.finished {
                 self.finish_terminal(&mut mailbox);

@@ -1,0 +1,199 @@
+//! Persisted actors across the paths a batch can end by: a restart after a panic, a commit that
+//! reached the disk but whose reply was lost, an `ExactlyOnce` machine resumed after a crash.
+#![cfg(feature = "persist")]
+#![allow(missing_docs)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use lockstep::actor::{Actor, AskError, Restart, Unrecorded};
+use lockstep::persist::{Epoch, MemoryStore, Store, StoreError, Write};
+use lockstep::{Envelope, ExactlyOnce, Machine, Message, SenderId};
+use serde::{Deserialize, Serialize};
+
+/// Bounds a wait that must end: a hang fails the test instead of stalling the run. Not a timing
+/// assertion: the answer comes in microseconds, and nothing is measured.
+async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(20), future)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: no answer (the actor holds it)"))
+}
+
+// ------------------------------------------------------------- a restart replays deferred asks
+
+#[derive(Message, Debug)]
+#[message(reply = u64)]
+pub struct Add(pub u64);
+
+#[derive(Message, Debug)]
+pub struct Hold;
+
+#[derive(Message, Debug)]
+pub struct Boom;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Sum(pub u64);
+
+#[derive(Machine, Serialize, Deserialize, Debug)]
+#[machine(context = Sum)]
+pub enum Gate {
+    #[initial]
+    #[on(Add)]
+    #[on(Hold => Held)]
+    Open,
+    #[defer(Add)]
+    #[on(Boom)]
+    Held,
+}
+
+impl GateHandlers for Sum {
+    fn open_on_add(&mut self, add: Add) -> u64 {
+        self.0 += add.0;
+        self.0
+    }
+    fn held_on_boom(&mut self, _: Boom) {
+        panic!("boom");
+    }
+}
+
+#[tokio::test]
+async fn an_ask_replayed_after_a_restart_is_committed_and_answered_without_another_message() {
+    let store = MemoryStore::new();
+    let (gate, _join) = Actor::builder(Gate::Open, Sum::default())
+        .restart(Restart::at_most(3, Duration::from_mins(1)), |_| {
+            (Gate::Open, Sum::default())
+        })
+        .persist(store.clone(), "g")
+        .spawn()
+        .await
+        .unwrap();
+    assert_eq!(gate.ask(Add(10)).await.unwrap(), 10);
+    // One batch (current-thread runtime: the actor runs only when this task waits): `Hold`
+    // moves to `Held`, which defers the `Add`, then `Boom` panics. The batch is abandoned, the
+    // restart reloads `Open` from the store, and the deferred `Add` is replayed there.
+    let hold = gate.tell(Hold);
+    let (held, add, boom) = tokio::join!(
+        hold,
+        within("the replayed ask", gate.ask(Add(5))),
+        gate.ask(Boom)
+    );
+    held.unwrap();
+    assert!(matches!(boom, Err(AskError::Panicked(_))), "{boom:?}");
+    assert_eq!(add.unwrap(), 15);
+    // Answered means durable: the record says 15 before anything else is sent.
+    let (again, _join) = Actor::builder(Gate::Open, Sum::default())
+        .persist(store, "g")
+        .spawn()
+        .await
+        .unwrap();
+    assert_eq!(again.ask(Add(0)).await.unwrap(), 15);
+}
+
+// ------------------------------------------------------------------ exactly once over a crash
+
+#[derive(Message, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[message(reply = u32)]
+pub struct Pay(pub u32);
+
+/// The charges made, and how often a handler ran.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Card {
+    pub charged: Vec<u32>,
+}
+
+#[derive(Machine, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[machine(context = Card, derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize))]
+pub enum Billing {
+    #[initial]
+    #[on(Pay)]
+    Open,
+}
+
+impl BillingHandlers for Card {
+    fn open_on_pay(&mut self, pay: Pay) -> u32 {
+        self.charged.push(pay.0);
+        u32::try_from(self.charged.len()).unwrap_or(u32::MAX)
+    }
+}
+
+/// A store whose next commit reaches the records and then reports failure: the process "died"
+/// between the durable write and the reply.
+#[derive(Clone, Default)]
+struct LostReply {
+    inner: MemoryStore,
+    armed: Arc<AtomicBool>,
+}
+
+impl Store for LostReply {
+    fn acquire(&self, key: &str) -> Result<Epoch, StoreError> {
+        self.inner.acquire(key)
+    }
+    fn load(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.load(key)
+    }
+    fn commit(&self, writes: &[Write<'_>]) -> Result<(), StoreError> {
+        self.inner.commit(writes)?;
+        if self.armed.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::Backend("killed after the write (test)".into()));
+        }
+        Ok(())
+    }
+}
+
+fn billing(store: impl Store) -> lockstep::persist::Persisted<ExactlyOnce<Billing>> {
+    Actor::builder(ExactlyOnce::new(Billing::Open).window(8), Card::default())
+        .persist(store, "card")
+}
+
+const SHOP: SenderId = SenderId(7);
+
+#[tokio::test]
+async fn a_retried_envelope_after_a_lost_reply_is_answered_from_the_record_not_charged_again() {
+    let store = LostReply::default();
+    let (card, join) = billing(store.clone()).spawn().await.unwrap();
+    assert_eq!(card.ask(Envelope::new(SHOP, 0, Pay(100))).await.unwrap(), 1);
+    // Number 1 is charged and committed, but its reply is lost with the "crash".
+    store.armed.store(true, Ordering::SeqCst);
+    let lost = card.ask(Envelope::new(SHOP, 1, Pay(250))).await;
+    assert!(
+        matches!(lost, Err(AskError::Unrecorded(Unrecorded::Commit(_)))),
+        "{lost:?}"
+    );
+    assert!(join.await.is_err(), "a failed commit stops the actor");
+
+    // The shop, unsure, resends number 1 to the recovered actor: the bookkeeping came back
+    // with the charge, so it gets the original receipt and nothing is charged twice.
+    let (card, join) = billing(store.clone()).spawn().await.unwrap();
+    assert_eq!(card.ask(Envelope::new(SHOP, 1, Pay(250))).await.unwrap(), 2);
+    assert_eq!(card.ask(Envelope::new(SHOP, 2, Pay(40))).await.unwrap(), 3);
+    drop(card);
+    let done = join.await.unwrap();
+    assert_eq!(done.context.charged, [100, 250, 40]);
+    assert_eq!(done.machine.expected(SHOP), 3);
+}
+
+#[tokio::test]
+async fn a_resumed_exactly_once_actor_keeps_every_senders_window_and_position() {
+    let store = MemoryStore::new();
+    let (card, join) = billing(store.clone()).spawn().await.unwrap();
+    let other = SenderId(8);
+    for seq in 0..3 {
+        card.ask(Envelope::new(SHOP, seq, Pay(10))).await.unwrap();
+    }
+    card.ask(Envelope::new(other, 0, Pay(99))).await.unwrap();
+    // A crash: the task is cancelled at its next await, nothing drains.
+    join.abort();
+    let _ = join.await;
+
+    let (card, join) = billing(store).spawn().await.unwrap();
+    // Retries inside the window: the original receipts, in any order.
+    assert_eq!(card.ask(Envelope::new(other, 0, Pay(99))).await.unwrap(), 4);
+    assert_eq!(card.ask(Envelope::new(SHOP, 1, Pay(10))).await.unwrap(), 2);
+    // A number ahead of its turn still waits for its predecessor (Gaps::Wait), which was
+    // recorded as applied: number 3 is the next, and runs.
+    assert_eq!(card.ask(Envelope::new(SHOP, 3, Pay(5))).await.unwrap(), 5);
+    drop(card);
+    let done = join.await.unwrap();
+    assert_eq!(done.context.charged, [10, 10, 10, 99, 5]);
+}
