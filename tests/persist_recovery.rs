@@ -197,3 +197,43 @@ async fn a_resumed_exactly_once_actor_keeps_every_senders_window_and_position() 
     let done = join.await.unwrap();
     assert_eq!(done.context.charged, [10, 10, 10, 99, 5]);
 }
+
+#[tokio::test]
+async fn wrapping_a_persisted_machine_in_exactly_once_is_a_migration_not_a_silent_misread() {
+    let store = MemoryStore::new();
+    let (plain, join) = Actor::builder(Billing::Open, Card::default())
+        .persist(store.clone(), "card")
+        .spawn()
+        .await
+        .unwrap();
+    // These charges encode, as `(Billing, Card)`, to bytes that also decode whole as an
+    // `(ExactlyOnce<Billing>, Card)` with no charges at all.
+    for cents in [1, 0, 0] {
+        plain.ask(Pay(cents)).await.unwrap();
+    }
+    drop(plain);
+    join.await.unwrap();
+
+    // The wrapper records more than the machine: the same header would be a lie.
+    let refused = billing(store.clone()).spawn().await;
+    match refused {
+        Err(lockstep::persist::PersistError::Incompatible {
+            found, expected, ..
+        }) => assert_ne!(found.fingerprint, expected.fingerprint),
+        Err(other) => panic!("expected Incompatible, got {other}"),
+        Ok(_) => panic!("a plain record was read as an ExactlyOnce one"),
+    }
+
+    // The migration wraps the old machine; the charges come along.
+    let (card, join) = billing(store)
+        .migrate(|old| {
+            let (machine, card): (Billing, Card) = old.decode()?;
+            Ok((ExactlyOnce::new(machine).window(8), card))
+        })
+        .spawn()
+        .await
+        .unwrap();
+    assert_eq!(card.ask(Envelope::new(SHOP, 0, Pay(9))).await.unwrap(), 4);
+    drop(card);
+    assert_eq!(join.await.unwrap().context.charged, [1, 0, 0, 9]);
+}

@@ -63,13 +63,23 @@ impl fmt::Display for RecordHeader {
 /// record means. Cells and messages are left out on purpose: adding a handler or a message does
 /// not make a stored state unreadable, and a record must not be refused for it. The data inside
 /// the states and the context are the user's types, which lockstep cannot see: their layout is
-/// what the user's schema version is for.
+/// what the user's schema version is for. A wrapper whose record holds more than the machine
+/// (`ExactlyOnce<Mc>`, with its delivery bookkeeping) adds its mark: its records and `Mc`'s are
+/// refused for each other, and wrapping a persisted machine goes through a migration.
 #[must_use]
 pub fn fingerprint<Mc: Machine>() -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for state in Mc::STATES {
         // A separator no name contains: ["AB", "C"] and ["A", "BC"] differ.
         for &byte in state.name.as_bytes().iter().chain(&[0xff]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    // A wrapper that records more than the states (`ExactlyOnce`); 0, a derived machine, leaves
+    // the hash as it was, so records written before this existed still match.
+    if Mc::RECORD_LAYOUT != 0 {
+        for byte in Mc::RECORD_LAYOUT.to_le_bytes() {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(0x0100_0000_01b3);
         }
