@@ -72,13 +72,12 @@ async fn an_ask_replayed_after_a_restart_is_committed_and_answered_without_anoth
     // One batch (current-thread runtime: the actor runs only when this task waits): `Hold`
     // moves to `Held`, which defers the `Add`, then `Boom` panics. The batch is abandoned, the
     // restart reloads `Open` from the store, and the deferred `Add` is replayed there.
-    let hold = gate.tell(Hold);
-    let (held, add, boom) = tokio::join!(
-        hold,
+    let (told, add, boom) = tokio::join!(
+        gate.tell(Hold),
         within("the replayed ask", gate.ask(Add(5))),
         gate.ask(Boom)
     );
-    held.unwrap();
+    told.unwrap();
     assert!(matches!(boom, Err(AskError::Panicked(_))), "{boom:?}");
     assert_eq!(add.unwrap(), 15);
     // Answered means durable: the record says 15 before anything else is sent.
@@ -236,4 +235,123 @@ async fn wrapping_a_persisted_machine_in_exactly_once_is_a_migration_not_a_silen
     assert_eq!(card.ask(Envelope::new(SHOP, 0, Pay(9))).await.unwrap(), 4);
     drop(card);
     assert_eq!(join.await.unwrap().context.charged, [1, 0, 0, 9]);
+}
+
+// ------------------------------------------------------- the first state's enter hook, exactly
+
+#[derive(Message, Debug)]
+#[message(reply = u32)]
+pub struct Entered;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Hooks {
+    pub entered: u32,
+}
+
+#[derive(Machine, Serialize, Deserialize, Debug)]
+#[machine(context = Hooks)]
+pub enum Lamp {
+    #[initial]
+    #[enter]
+    #[on(Entered)]
+    On,
+}
+
+/// Panics in the enter hook while the flag is up (then lowers it).
+static PANIC_ON_ENTER: AtomicBool = AtomicBool::new(false);
+
+impl LampHandlers for Hooks {
+    fn enter_on(&mut self) {
+        self.entered += 1;
+        assert!(
+            !PANIC_ON_ENTER.swap(false, Ordering::SeqCst),
+            "the first enter fails"
+        );
+    }
+    fn on_on_entered(&mut self, _: Entered) -> u32 {
+        self.entered
+    }
+}
+
+/// Fails every commit from the `nth` (1-based) on, as a process killed before it: nothing of
+/// those commits is written.
+#[derive(Clone)]
+struct DiesAt {
+    inner: MemoryStore,
+    nth: usize,
+    seen: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Store for DiesAt {
+    fn acquire(&self, key: &str) -> Result<Epoch, StoreError> {
+        self.inner.acquire(key)
+    }
+    fn load(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.load(key)
+    }
+    fn commit(&self, writes: &[Write<'_>]) -> Result<(), StoreError> {
+        if self.seen.fetch_add(1, Ordering::SeqCst) + 1 >= self.nth {
+            return Err(StoreError::Backend("killed (test)".into()));
+        }
+        self.inner.commit(writes)
+    }
+}
+
+#[tokio::test]
+async fn a_crash_at_any_commit_of_the_start_leaves_no_record_or_one_whose_enter_hook_ran() {
+    for nth in 1..=3 {
+        let store = MemoryStore::new();
+        let dying = DiesAt {
+            inner: store.clone(),
+            nth,
+            seen: Arc::default(),
+        };
+        // Whatever the first life got to (it may fail at spawn, or at its first message) ...
+        if let Ok((lamp, join)) = Actor::builder(Lamp::On, Hooks::default())
+            .persist(dying, "lamp")
+            .spawn()
+            .await
+        {
+            let _ = lamp.ask(Entered).await;
+            drop(lamp);
+            let _ = join.await;
+        }
+        // ... the second sees the hook run exactly once: either it was committed, or nothing
+        // was and it runs now.
+        let (lamp, _join) = Actor::builder(Lamp::On, Hooks::default())
+            .persist(store, "lamp")
+            .spawn()
+            .await
+            .unwrap();
+        assert_eq!(lamp.ask(Entered).await.unwrap(), 1, "dying at commit {nth}");
+    }
+}
+
+#[tokio::test]
+async fn a_restart_after_the_first_enter_hook_panicked_runs_the_hook_again() {
+    let store = MemoryStore::new();
+    PANIC_ON_ENTER.store(true, Ordering::SeqCst);
+    let spawned = Actor::builder(Lamp::On, Hooks::default())
+        .restart(Restart::at_most(3, Duration::from_mins(1)), |_| {
+            (Lamp::On, Hooks::default())
+        })
+        .persist(store.clone(), "lamp")
+        .spawn()
+        .await;
+    let (lamp, _join) = spawned.unwrap();
+    // The panicking run was not recorded; the restart entered `On` afresh, as an actor that is
+    // not persisted does.
+    assert_eq!(
+        within("after the restart", lamp.ask(Entered))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(lamp.metrics().restarts, 1);
+    let (again, _join) = Actor::builder(Lamp::On, Hooks::default())
+        .persist(store, "lamp")
+        .spawn()
+        .await
+        .unwrap();
+    assert_eq!(again.ask(Entered).await.unwrap(), 1);
 }

@@ -38,6 +38,10 @@ pub(crate) trait Journal<Mc: Machine>: Send {
     /// Sends the held answers: as they are if the batch is durable (`None`); otherwise every
     /// reply becomes [`AskError::Unrecorded`] (rejections, which applied nothing, go as they are).
     fn release(&mut self, failed: Option<&Unrecorded>);
+    /// The key's last commit, for a restart: `None` if nothing was committed yet (the restart
+    /// then starts afresh, as an actor that is not persisted does); `Err` with why it cannot be
+    /// read. A blocking read on the actor's task: restarts are rare.
+    fn reload(&self) -> Result<Option<(Mc, Mc::Context)>, String>;
 }
 
 /// Waits for a commit started by [`Journal::begin_commit`].

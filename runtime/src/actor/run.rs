@@ -54,6 +54,10 @@ pub(crate) struct Core<Mc: Machine> {
     /// A handler ran since the last commit.
     #[cfg(feature = "persist")]
     dirty: bool,
+    /// Told once the start (the first state's enter hook, or a resumed record) is settled and
+    /// committed: a persisted spawn returns only then.
+    #[cfg(feature = "persist")]
+    pub(crate) started: Option<tokio::sync::oneshot::Sender<Result<(), Unrecorded>>>,
     /// How many mails the last batch took.
     #[cfg(feature = "persist")]
     last_batch: usize,
@@ -101,6 +105,8 @@ where
             #[cfg(feature = "persist")]
             dirty: false,
             #[cfg(feature = "persist")]
+            started: None,
+            #[cfg(feature = "persist")]
             last_batch: 1,
             resumed: false,
         }
@@ -127,7 +133,11 @@ where
             // entered already.
             self.dirty = !self.resumed;
             self.resumed = true;
-            if let Err(unrecorded) = self.make_durable().await {
+            let done = self.make_durable().await;
+            if let Some(started) = self.started.take() {
+                let _ = started.send(done.clone());
+            }
+            if let Err(unrecorded) = done {
                 return Err(self.fail_unrecorded(unrecorded, None, mailbox).await);
             }
         }
@@ -602,6 +612,28 @@ where
             return Err(panic);
         }
         self.restarts.push_back(now);
+        // A persisted actor restarts from its last commit: the store is the truth, and the
+        // factory's state would be overwritten by the next commit anyway. With nothing committed
+        // yet (the first enter hook panicked) it starts afresh from the factory, hook included.
+        #[cfg(feature = "persist")]
+        if let Some(journal) = &self.journal {
+            match journal.reload() {
+                Ok(Some((machine, context))) => {
+                    self.resumed = true;
+                    self.restarted(&panic, machine, context);
+                    return Ok(());
+                }
+                Ok(None) => self.resumed = false,
+                Err(why) => {
+                    return Err(Panicked {
+                        machine: Mc::NAME,
+                        state: panic.state,
+                        message: "<restart from the store>",
+                        payload: why,
+                    });
+                }
+            }
+        }
         // The factory is user code too: a panic there ends the actor, with that panic.
         let me = &self.me;
         let (machine, context) = match catch_unwind(AssertUnwindSafe(|| factory(me))) {
@@ -615,6 +647,15 @@ where
                 });
             }
         };
+        // A fresh start of a persisted actor is committed like the first one.
+        self.mark_dirty();
+        self.restarted(&panic, machine, context);
+        Ok(())
+    }
+
+    /// Runs the restarted machine: its enter hook (unless it was reloaded from a record), then
+    /// what waited for a state change.
+    fn restarted(&mut self, panic: &Panicked, machine: Mc, context: Mc::Context) {
         tracing::warn!(
             machine = Mc::NAME,
             state = panic.state,
@@ -628,7 +669,6 @@ where
         // A restart is a state change: what waited for one is retried.
         self.replay_at = Some(0);
         self.settle();
-        Ok(())
     }
 
     /// Dead-letters the events raised by a handler that then panicked.
