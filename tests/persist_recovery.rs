@@ -355,3 +355,38 @@ async fn a_restart_after_the_first_enter_hook_panicked_runs_the_hook_again() {
         .unwrap();
     assert_eq!(again.ask(Entered).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn a_duplicate_too_old_for_the_window_is_not_reported_applied_when_its_batch_was_not_committed()
+ {
+    let store = MemoryStore::new();
+    // Commit 1 is the start; commit 2, the batch below, dies.
+    let dying = DiesAt {
+        inner: store.clone(),
+        nth: 2,
+        seen: Arc::default(),
+    };
+    let (card, _join) = Actor::builder(ExactlyOnce::new(Billing::Open).window(1), Card::default())
+        .persist(dying, "card")
+        .spawn()
+        .await
+        .unwrap();
+    // One batch: numbers 0 and 1, then a retry of 0, which the window (1) no longer answers.
+    let (zero, one, retry) = tokio::join!(
+        card.ask(Envelope::new(SHOP, 0, Pay(1))),
+        card.ask(Envelope::new(SHOP, 1, Pay(2))),
+        card.ask(Envelope::new(SHOP, 0, Pay(1))),
+    );
+    assert!(matches!(zero, Err(AskError::Unrecorded(_))), "{zero:?}");
+    assert!(matches!(one, Err(AskError::Unrecorded(_))), "{one:?}");
+    // "Applied, only the reply is gone" would be false: number 0 was never recorded, and a
+    // sender that believed it would never resend it.
+    assert!(
+        matches!(retry, Err(AskError::Unrecorded(_))),
+        "the retry must not claim number 0 was applied: {retry:?}"
+    );
+    let (card, join) = billing(store).spawn().await.unwrap();
+    assert_eq!(card.ask(Envelope::new(SHOP, 0, Pay(1))).await.unwrap(), 1);
+    drop(card);
+    assert_eq!(join.await.unwrap().context.charged, [1]);
+}
