@@ -390,3 +390,98 @@ async fn a_duplicate_too_old_for_the_window_is_not_reported_applied_when_its_bat
     drop(card);
     assert_eq!(join.await.unwrap().context.charged, [1]);
 }
+
+// ------------------------------------------------------------ a superstate's machine, fingerprinted
+
+#[derive(Message, Debug)]
+pub struct Go;
+
+#[derive(Message, Debug)]
+pub struct Step;
+
+mod v1 {
+    use super::{Go, Step, Sum};
+    use lockstep::Machine;
+
+    #[derive(Machine, serde::Serialize, serde::Deserialize)]
+    #[machine(context = Sum)]
+    pub enum Job {
+        #[initial]
+        #[on(Go => Running)]
+        Idle,
+        #[substates(Step)]
+        Running(Phase),
+    }
+
+    #[derive(Machine, serde::Serialize, serde::Deserialize)]
+    #[machine(context = Sum)]
+    pub enum Phase {
+        #[initial]
+        #[on(Step => Checking)]
+        Loading,
+        Checking,
+    }
+
+    impl JobHandlers for Sum {
+        fn idle_on_go(&mut self, _: Go) -> Phase {
+            Phase::Loading
+        }
+    }
+    impl PhaseHandlers for Sum {}
+}
+
+mod v2 {
+    use super::{Go, Step, Sum};
+    use lockstep::Machine;
+
+    #[derive(Machine, serde::Serialize, serde::Deserialize)]
+    #[machine(context = Sum)]
+    pub enum Job {
+        #[initial]
+        #[on(Go => Running)]
+        Idle,
+        #[substates(Step)]
+        Running(Phase),
+    }
+
+    /// The substates reordered: a stored `Loading` (variant 0) would read as `Checking`.
+    #[derive(Machine, serde::Serialize, serde::Deserialize)]
+    #[machine(context = Sum)]
+    pub enum Phase {
+        Checking,
+        #[initial]
+        #[on(Step => Checking)]
+        Loading,
+    }
+
+    impl JobHandlers for Sum {
+        fn idle_on_go(&mut self, _: Go) -> Phase {
+            Phase::Loading
+        }
+    }
+    impl PhaseHandlers for Sum {}
+}
+
+#[test]
+fn reordering_a_superstates_substates_changes_the_spec_fingerprint() {
+    use lockstep::persist::fingerprint;
+    // The outer states are the same; what a record of `Running(..)` means is not.
+    assert_ne!(fingerprint::<v1::Job>(), fingerprint::<v2::Job>());
+    // A flat machine's fingerprint is its state names alone, as before.
+    assert_eq!(
+        fingerprint::<v1::Phase>(),
+        fingerprint_of(&["Loading", "Checking"])
+    );
+}
+
+/// FNV-1a over the names, each followed by 0xff: the documented flat fingerprint.
+fn fingerprint_of(names: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for name in names {
+        for &byte in name.as_bytes().iter().chain(&[0xff]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
