@@ -128,11 +128,10 @@ where
         self.settle();
         #[cfg(feature = "persist")]
         if self.journal.is_some() {
-            // What the enter hook and its events did is committed before the first message (a
-            // resumed machine ran no hook); a restart reloads the record, whose state was
-            // entered already.
+            // A new key's first record is this commit, made after the enter hook and its
+            // events: every record holds a state that was entered, so a resumed machine (and a
+            // restart, which reloads the record) rightly runs no hook.
             self.dirty = !self.resumed;
-            self.resumed = true;
             let done = self.make_durable().await;
             if let Some(started) = self.started.take() {
                 let _ = started.send(done.clone());
