@@ -485,3 +485,64 @@ fn fingerprint_of(names: &[&str]) -> u64 {
     }
     hash
 }
+
+// ------------------------------------------------------------ a store that panics on a restart
+
+/// Panics on `load` once armed: a custom backend with a bug.
+#[derive(Clone, Default)]
+struct PanicsOnLoad {
+    inner: MemoryStore,
+    armed: Arc<AtomicBool>,
+}
+
+impl Store for PanicsOnLoad {
+    fn acquire(&self, key: &str) -> Result<Epoch, StoreError> {
+        self.inner.acquire(key)
+    }
+    fn load(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        assert!(
+            !self.armed.load(Ordering::SeqCst),
+            "the backend's load panicked"
+        );
+        self.inner.load(key)
+    }
+    fn commit(&self, writes: &[Write<'_>]) -> Result<(), StoreError> {
+        self.inner.commit(writes)
+    }
+}
+
+#[tokio::test]
+async fn a_store_that_panics_while_reloading_for_a_restart_ends_the_actor_with_a_typed_failure() {
+    let store = PanicsOnLoad::default();
+    let (gate, join) = Actor::builder(Gate::Open, Sum::default())
+        .restart(Restart::at_most(3, Duration::from_mins(1)), |_| {
+            (Gate::Open, Sum::default())
+        })
+        .persist(store.clone(), "g")
+        .spawn()
+        .await
+        .unwrap();
+    assert_eq!(gate.ask(Add(1)).await.unwrap(), 1);
+    store.armed.store(true, Ordering::SeqCst);
+    // `Boom` panics in `Held`; the restart's reload panics in the store; the `Add` queued
+    // behind them must come back with its message, not vanish with a panicking task.
+    let (told, boom, queued) = tokio::join!(gate.tell(Hold), gate.ask(Boom), gate.ask(Add(2)));
+    told.unwrap();
+    assert!(matches!(boom, Err(AskError::Panicked(_))), "{boom:?}");
+    assert!(
+        matches!(
+            queued,
+            Err(AskError::Stopped {
+                message: Some(Add(2)),
+                ..
+            })
+        ),
+        "{queued:?}"
+    );
+    match join.await {
+        Err(lockstep::actor::Failed::Panicked { panic, .. }) => {
+            assert!(panic.payload.contains("load panicked"), "{}", panic.payload);
+        }
+        other => panic!("expected a typed failure, got {other:?}"),
+    }
+}

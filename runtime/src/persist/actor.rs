@@ -407,13 +407,25 @@ where
     }
 
     fn reload(&self) -> Result<Option<(Mc, Mc::Context)>, String> {
-        let bytes = self.store.load(&self.key).map_err(|e| e.to_string())?;
-        bytes
-            .map(|bytes| {
-                read_record::<Mc>(&self.key, &bytes, &self.header, None)
-                    .map(|(loaded, _)| loaded)
-                    .map_err(|e| e.to_string())
-            })
-            .transpose()
+        // The store and the `Deserialize` impls are not ours: a panic in them must end the actor
+        // as a failed restart does (queued askers get their messages back), not unwind its task.
+        let reload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let bytes = self.store.load(&self.key).map_err(|e| e.to_string())?;
+            bytes
+                .map(|bytes| {
+                    read_record::<Mc>(&self.key, &bytes, &self.header, None)
+                        .map(|(loaded, _)| loaded)
+                        .map_err(|e| e.to_string())
+                })
+                .transpose()
+        }));
+        reload.unwrap_or_else(|payload| {
+            let text = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(format!("the store panicked while reloading: {text}"))
+        })
     }
 }
