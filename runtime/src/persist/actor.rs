@@ -134,8 +134,9 @@ impl core::fmt::Display for PersistError {
                 expected,
             } => write!(
                 f,
-                "the record of `{key}` is of {found}, this build is {expected}: bump nothing back, \
-                 add a migration hook (`Persisted::migrate`) that reads the old record"
+                "the record of `{key}` is of {found}, this build is {expected}: add a migration \
+                 hook (`Persisted::migrate`) that reads the old record, or run the build that \
+                 wrote it"
             ),
             Self::Migration { key, found, reason } => {
                 write!(
