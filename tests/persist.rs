@@ -236,7 +236,7 @@ async fn max_batch_one_commits_every_message() {
         .spawn()
         .await
         .unwrap();
-    // Past the start-up commits (the first record, then what the enter hook did).
+    // Past the start-up commit (the first record, after the enter hook).
     assert_eq!(acct.ask(Deposit(0)).await.unwrap(), 0);
     let before = probe.commits.load(Ordering::SeqCst);
     for _ in 0..5 {
@@ -248,9 +248,9 @@ async fn max_batch_one_commits_every_message() {
 
 #[tokio::test]
 async fn a_failed_commit_withholds_the_reply_stops_the_actor_and_the_store_keeps_the_last_commit() {
-    // Commit 1 is the new key's first record, 2 the one after the enter hook, 3 the first
-    // deposit; the fourth fails.
-    let probe = Probe::failing_after(3);
+    // Commit 1 is the new key's first record (made after the enter hook), 2 the first deposit;
+    // the third fails.
+    let probe = Probe::failing_after(2);
     let (acct, join) = account(probe.clone(), "a").spawn().await.unwrap();
     assert_eq!(acct.ask(Deposit(5)).await.unwrap(), 5);
     match acct.ask(Deposit(7)).await {

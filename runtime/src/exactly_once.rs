@@ -326,6 +326,10 @@ where
     const MESSAGES: &'static [&'static str] = Mc::MESSAGES;
     const CELL_TABLE: &'static [u8] = Mc::CELL_TABLE;
     const INITIAL: StateId = Mc::INITIAL;
+    // Its record holds the window and the senders after the machine: never the same bytes as
+    // `Mc`'s, and an `ExactlyOnce<ExactlyOnce<Mc>>` differs from both. `| 1`: never 0.
+    const RECORD_LAYOUT: u64 =
+        (Mc::RECORD_LAYOUT.wrapping_mul(0x0100_0000_01b3) ^ 0x4578_6163_746c_794f) | 1;
 
     fn state(&self) -> StateId {
         self.machine.state()

@@ -184,6 +184,12 @@ pub trait Machine: Sized {
     const CELL_TABLE: &'static [u8];
     /// The `#[initial]` state.
     const INITIAL: StateId;
+    /// 0 for a derived machine. A wrapper whose serde form holds more than the wrapped machine
+    /// (`ExactlyOnce`: the delivery bookkeeping) sets it to a nonzero mark, so that a persisted
+    /// record of the bare machine is refused as another spec instead of being decoded as the
+    /// wrapper's bytes.
+    #[doc(hidden)]
+    const RECORD_LAYOUT: u64 = 0;
 
     /// The state the machine is in.
     fn state(&self) -> StateId;

@@ -9,6 +9,7 @@ use super::error::{AskError, Unrecorded};
 use super::mail::ReplyTo;
 use crate::machine::{Accepts, Carrier, Machine, Visit};
 use crate::message::Message;
+use crate::outcome::{Reason, Rejected};
 use crate::persist::StoreError;
 
 /// The [`Carrier`] of answers a persisted actor holds until their batch is committed.
@@ -36,8 +37,13 @@ pub(crate) trait Journal<Mc: Machine>: Send {
     /// Encodes the machine and the context and starts committing them.
     fn begin_commit(&mut self, machine: &Mc, context: &Mc::Context) -> Result<Commit, Unrecorded>;
     /// Sends the held answers: as they are if the batch is durable (`None`); otherwise every
-    /// reply becomes [`AskError::Unrecorded`] (rejections, which applied nothing, go as they are).
+    /// reply becomes [`AskError::Unrecorded`] (rejections, which applied nothing, go as they are,
+    /// but for an envelope's rejection judged by its sender's numbering).
     fn release(&mut self, failed: Option<&Unrecorded>);
+    /// The key's last commit, for a restart: `None` if nothing was committed yet (the restart
+    /// then starts afresh, as an actor that is not persisted does); `Err` with why it cannot be
+    /// read. A blocking read on the actor's task: restarts are rare.
+    fn reload(&self) -> Result<Option<(Mc, Mc::Context)>, String>;
 }
 
 /// Waits for a commit started by [`Journal::begin_commit`].
@@ -66,9 +72,29 @@ impl<Mc: Machine> Visit<Mc, Held> for Release<'_> {
         let HeldAnswer { reply, answer } = held;
         let answer = match (self.0, answer) {
             (Some(failed), Ok(_)) => Err(Box::new(AskError::Unrecorded(failed.clone()))),
+            // An envelope judged against delivery bookkeeping that was not recorded: "applied
+            // already" (or "resend from n") is not true of the store, and a sender that believed
+            // it would never resend a message that is lost.
+            (Some(failed), Err(error)) if judged_by_bookkeeping(&error) => {
+                Err(Box::new(AskError::Unrecorded(failed.clone())))
+            }
             (_, answer) => answer,
         };
         // The asker may have timed out and gone.
         let _ = reply.send(answer);
     }
+}
+
+/// A rejection that says where the sender's numbering stands, rather than only that the message
+/// was not applied.
+fn judged_by_bookkeeping<M: Message>(error: &AskError<M>) -> bool {
+    matches!(
+        error,
+        AskError::Rejected(Rejected {
+            reason: Reason::DuplicateTooOld { .. }
+                | Reason::Gap { .. }
+                | Reason::SequenceReused { .. },
+            ..
+        })
+    )
 }

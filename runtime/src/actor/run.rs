@@ -54,6 +54,10 @@ pub(crate) struct Core<Mc: Machine> {
     /// A handler ran since the last commit.
     #[cfg(feature = "persist")]
     dirty: bool,
+    /// Told once the start (the first state's enter hook, or a resumed record) is settled and
+    /// committed: a persisted spawn returns only then.
+    #[cfg(feature = "persist")]
+    pub(crate) started: Option<tokio::sync::oneshot::Sender<Result<(), Unrecorded>>>,
     /// How many mails the last batch took.
     #[cfg(feature = "persist")]
     last_batch: usize,
@@ -101,6 +105,8 @@ where
             #[cfg(feature = "persist")]
             dirty: false,
             #[cfg(feature = "persist")]
+            started: None,
+            #[cfg(feature = "persist")]
             last_batch: 1,
             resumed: false,
         }
@@ -122,12 +128,15 @@ where
         self.settle();
         #[cfg(feature = "persist")]
         if self.journal.is_some() {
-            // What the enter hook and its events did is committed before the first message (a
-            // resumed machine ran no hook); a restart reloads the record, whose state was
-            // entered already.
+            // A new key's first record is this commit, made after the enter hook and its
+            // events: every record holds a state that was entered, so a resumed machine (and a
+            // restart, which reloads the record) rightly runs no hook.
             self.dirty = !self.resumed;
-            self.resumed = true;
-            if let Err(unrecorded) = self.make_durable().await {
+            let done = self.make_durable().await;
+            if let Some(started) = self.started.take() {
+                let _ = started.send(done.clone());
+            }
+            if let Err(unrecorded) = done {
                 return Err(self.fail_unrecorded(unrecorded, None, mailbox).await);
             }
         }
@@ -135,10 +144,16 @@ where
         let mut carried: Option<Mail<Mc>> = None;
         loop {
             // Checked before taking: `take` would move the (large) empty slot on every message.
-            if self.panicked.is_some()
-                && let Err(panic) = self.recover()
-            {
-                return Err(self.fail(panic, mailbox).await);
+            if self.panicked.is_some() {
+                if let Err(panic) = self.recover() {
+                    return Err(self.fail(panic, mailbox).await);
+                }
+                // The restart replayed the deferred messages against the reloaded state: what
+                // they did is committed and answered now, not whenever the next mail comes.
+                #[cfg(feature = "persist")]
+                if let Err(unrecorded) = self.make_durable().await {
+                    return Err(self.fail_unrecorded(unrecorded, None, mailbox).await);
+                }
             }
             if self.finished {
                 self.finish_terminal(&mut mailbox);
@@ -596,6 +611,28 @@ where
             return Err(panic);
         }
         self.restarts.push_back(now);
+        // A persisted actor restarts from its last commit: the store is the truth, and the
+        // factory's state would be overwritten by the next commit anyway. With nothing committed
+        // yet (the first enter hook panicked) it starts afresh from the factory, hook included.
+        #[cfg(feature = "persist")]
+        if let Some(journal) = &self.journal {
+            match journal.reload() {
+                Ok(Some((machine, context))) => {
+                    self.resumed = true;
+                    self.restarted(&panic, machine, context);
+                    return Ok(());
+                }
+                Ok(None) => self.resumed = false,
+                Err(why) => {
+                    return Err(Panicked {
+                        machine: Mc::NAME,
+                        state: panic.state,
+                        message: "<restart from the store>",
+                        payload: why,
+                    });
+                }
+            }
+        }
         // The factory is user code too: a panic there ends the actor, with that panic.
         let me = &self.me;
         let (machine, context) = match catch_unwind(AssertUnwindSafe(|| factory(me))) {
@@ -609,6 +646,15 @@ where
                 });
             }
         };
+        // A fresh start of a persisted actor is committed like the first one.
+        self.mark_dirty();
+        self.restarted(&panic, machine, context);
+        Ok(())
+    }
+
+    /// Runs the restarted machine: its enter hook (unless it was reloaded from a record), then
+    /// what waited for a state change.
+    fn restarted(&mut self, panic: &Panicked, machine: Mc, context: Mc::Context) {
         tracing::warn!(
             machine = Mc::NAME,
             state = panic.state,
@@ -622,7 +668,6 @@ where
         // A restart is a state change: what waited for one is retried.
         self.replay_at = Some(0);
         self.settle();
-        Ok(())
     }
 
     /// Dead-letters the events raised by a handler that then panicked.

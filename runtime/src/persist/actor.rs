@@ -134,8 +134,9 @@ impl core::fmt::Display for PersistError {
                 expected,
             } => write!(
                 f,
-                "the record of `{key}` is of {found}, this build is {expected}: bump nothing back, \
-                 add a migration hook (`Persisted::migrate`) that reads the old record"
+                "the record of `{key}` is of {found}, this build is {expected}: add a migration \
+                 hook (`Persisted::migrate`) that reads the old record, or run the build that \
+                 wrote it"
             ),
             Self::Migration { key, found, reason } => {
                 write!(
@@ -208,11 +209,11 @@ where
     /// It acquires the key (a new [`Epoch`]: an older owner of the key is fenced off), then loads
     /// its record: if there is one, the actor resumes in the recorded state with the recorded
     /// context (the state's enter hook is not run again; its timeout, if any, starts afresh);
-    /// otherwise it starts from the builder's state and context, which are committed before
-    /// this returns. From then on each batch of messages (what is in the mailbox when the actor
+    /// otherwise it starts from the builder's state and context and runs the first state's
+    /// enter hook, and the result is committed before this returns. From then on each batch of messages (what is in the mailbox when the actor
     /// looks, up to [`max_batch`](Self::max_batch)) is committed in one transaction before any
     /// of its askers gets an answer. A restart policy restarts from the last commit, not from the
-    /// builder's factory.
+    /// builder's factory (which only serves while nothing is committed).
     ///
     /// # Errors
     /// [`PersistError`]: the store failed, the record is damaged, incompatible (and not
@@ -251,34 +252,33 @@ where
             held: Vec::new(),
             max_batch,
         };
-        if !parts.resumed || migrated {
-            // An assembled actor always has both; `if let` keeps the function free of panics.
-            if let (Some(machine), Some(context)) =
+        // A migrated record is committed in its new form before anything runs. A new key's first
+        // record is the loop's start commit, made after the first state's enter hook: a record
+        // always holds a state that was entered, so a resumed machine rightly skips the hook,
+        // and a process killed before that commit left no record and starts afresh.
+        if migrated
+            && let (Some(machine), Some(context)) =
                 (parts.core.machine.as_ref(), parts.core.context.as_ref())
-            {
-                let commit = journal
-                    .begin_commit(machine, context)
-                    .map_err(PersistError::Unrecorded)?;
-                finish_commit(commit)
-                    .await
-                    .map_err(PersistError::Unrecorded)?;
-            }
+        {
+            let commit = journal
+                .begin_commit(machine, context)
+                .map_err(PersistError::Unrecorded)?;
+            finish_commit(commit)
+                .await
+                .map_err(PersistError::Unrecorded)?;
         }
-        // A restart must not go back to the builder's first state: the store is the truth.
-        if let Some((policy, _)) = parts.core.restart.take() {
-            let (store, key) = (Arc::clone(&store), Arc::clone(&key));
-            let reload =
-                move |_: &crate::actor::Me<Mc>| match reload::<Mc>(&*store, &key, &expected) {
-                    Ok(loaded) => loaded,
-                    // The loop catches it and ends the actor with this text as the panic.
-                    Err(error) => {
-                        panic!("lockstep: cannot restart `{key}` from its store: {error}")
-                    }
-                };
-            parts.core.restart = Some((policy, Box::new(reload)));
-        }
+        let (started, start) = tokio::sync::oneshot::channel();
+        parts.core.started = Some(started);
         parts.core.journal = Some(Box::new(journal));
-        Ok(parts.launch())
+        let (actor, join) = parts.launch();
+        match start.await {
+            Ok(Ok(())) => Ok((actor, join)),
+            Ok(Err(unrecorded)) => Err(PersistError::Unrecorded(unrecorded)),
+            // The loop ended before its start commit (its runtime is shutting down).
+            Err(_) => Err(PersistError::Unrecorded(Unrecorded::Commit(Arc::new(
+                StoreError::Backend("the actor ended before its first commit".into()),
+            )))),
+        }
     }
 }
 
@@ -347,24 +347,6 @@ fn decode_exact<T: DeserializeOwned>(payload: &[u8]) -> Result<T, String> {
     }
 }
 
-/// The last commit of a running actor's key, for a restart (no migration: this build wrote it).
-fn reload<Mc>(
-    store: &dyn Store,
-    key: &str,
-    expected: &RecordHeader,
-) -> Result<(Mc, Mc::Context), PersistError>
-where
-    Mc: Machine + DeserializeOwned,
-    Mc::Context: DeserializeOwned,
-{
-    let bytes = store.load(key)?.ok_or_else(|| {
-        PersistError::Store(StoreError::Corrupt(format!(
-            "the record of `{key}` disappeared"
-        )))
-    })?;
-    read_record::<Mc>(key, &bytes, expected, None).map(|(loaded, _)| loaded)
-}
-
 /// Runs store work on tokio's blocking pool: a commit waits for an fsync, which must not hold a
 /// runtime worker.
 async fn blocking<T: Send + 'static>(
@@ -392,8 +374,8 @@ struct RecordJournal<Mc: Machine> {
 
 impl<Mc> Journal<Mc> for RecordJournal<Mc>
 where
-    Mc: Machine + Serialize,
-    Mc::Context: Serialize,
+    Mc: Machine + Serialize + DeserializeOwned,
+    Mc::Context: Serialize + DeserializeOwned,
     Mc::Input<Held>: Send,
 {
     fn hold(&mut self, answer: Mc::Input<Held>) {
@@ -423,5 +405,28 @@ where
         for answer in self.held.drain(..) {
             Mc::route(answer, Release(failed));
         }
+    }
+
+    fn reload(&self) -> Result<Option<(Mc, Mc::Context)>, String> {
+        // The store and the `Deserialize` impls are not ours: a panic in them must end the actor
+        // as a failed restart does (queued askers get their messages back), not unwind its task.
+        let reload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let bytes = self.store.load(&self.key).map_err(|e| e.to_string())?;
+            bytes
+                .map(|bytes| {
+                    read_record::<Mc>(&self.key, &bytes, &self.header, None)
+                        .map(|(loaded, _)| loaded)
+                        .map_err(|e| e.to_string())
+                })
+                .transpose()
+        }));
+        reload.unwrap_or_else(|payload| {
+            let text = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(format!("the store panicked while reloading: {text}"))
+        })
     }
 }

@@ -56,23 +56,49 @@ impl fmt::Display for RecordHeader {
     }
 }
 
-/// The spec fingerprint of `Mc`: FNV-1a (64 bits) over its state names, in declaration order.
+/// The spec fingerprint of `Mc`: FNV-1a (64 bits) over its state names, in declaration order
+/// (a superstate's machine's states included, nested).
 ///
 /// It covers exactly what the encoding of the machine value depends on: serde encodes a variant
 /// by its position, so renaming, adding, removing or reordering a state changes what a stored
 /// record means. Cells and messages are left out on purpose: adding a handler or a message does
 /// not make a stored state unreadable, and a record must not be refused for it. The data inside
 /// the states and the context are the user's types, which lockstep cannot see: their layout is
-/// what the user's schema version is for.
+/// what the user's schema version is for. A wrapper whose record holds more than the machine
+/// (`ExactlyOnce<Mc>`, with its delivery bookkeeping) adds its mark: its records and `Mc`'s are
+/// refused for each other, and wrapping a persisted machine goes through a migration.
 #[must_use]
 pub fn fingerprint<Mc: Machine>() -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for state in Mc::STATES {
+    let mut hash = hash_states(0xcbf2_9ce4_8422_2325, Mc::STATES);
+    // A wrapper that records more than the states (`ExactlyOnce`); 0, a derived machine, leaves
+    // the hash as it was, so records written before this existed still match.
+    if Mc::RECORD_LAYOUT != 0 {
+        hash = mix(hash, &Mc::RECORD_LAYOUT.to_le_bytes());
+    }
+    hash
+}
+
+/// FNV-1a over the state names, each followed by 0xff. A superstate's data is a machine whose
+/// variants serde also encodes by position, so its states follow the superstate's name between
+/// 0xfe and 0xfd (bytes no name contains); a flat machine hashes its names alone.
+fn hash_states(mut hash: u64, states: &[crate::machine::StateInfo]) -> u64 {
+    for state in states {
         // A separator no name contains: ["AB", "C"] and ["A", "BC"] differ.
-        for &byte in state.name.as_bytes().iter().chain(&[0xff]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        hash = mix(hash, state.name.as_bytes());
+        hash = mix(hash, &[0xff]);
+        if let Some(inner) = state.substates {
+            hash = mix(hash, &[0xfe]);
+            hash = hash_states(hash, inner.states);
+            hash = mix(hash, &[0xfd]);
         }
+    }
+    hash
+}
+
+fn mix(mut hash: u64, bytes: &[u8]) -> u64 {
+    for &byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     hash
 }
