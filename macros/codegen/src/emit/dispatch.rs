@@ -137,7 +137,8 @@ fn forward_arm(names: &Names<'_>, handlers: &str, s: usize, message: usize) -> T
         let own = if let Action::Discard = &cell.action {
             // Spanned on the user's `#[discard(..)]`, as a flat state's discard arm, so a
             // message with a reply is reported there.
-            let outcome = quote_spanned!(cell.message_span=> __lockstep::discard::<#ty>(#at, message));
+            let outcome =
+                quote_spanned!(cell.message_span=> __lockstep::discard::<#ty>(#at, message));
             quote!(Self::#variant(state) => (Self::#variant(state), #outcome),)
         } else {
             let mut own = String::new();
@@ -367,8 +368,11 @@ pub(super) fn hook_call(
     } else {
         String::new()
     };
-    let inner = state.data_text.as_deref().unwrap_or("()");
-    let context = format!("::lockstep::__private::ctx::<Self, {inner}>(context)");
+    // The data type is a placeholder that `substates::respan` replaces with the user's tokens.
+    let context = format!(
+        "::lockstep::__private::ctx::<Self, {}>(context)",
+        super::substates::placeholder(state)
+    );
     match (nested, when) {
         (false, _) => own,
         (true, "enter") => format!("{own}::lockstep::Machine::start(&mut {data}, {context}); "),
