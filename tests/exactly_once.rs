@@ -601,6 +601,30 @@ mod actor {
     }
 
     #[tokio::test]
+    async fn a_number_used_up_by_a_rejected_replay_lets_the_next_one_run() {
+        // As the driver's test of the same name: number 1 is rejected when replayed (`Closed`
+        // takes no `Close`), and number 2, deferred before it, runs right after.
+        let (account, join) = ExactlyOnce::new(Account::Open).spawn(Books::default());
+        account
+            .tell(Envelope::new(ALICE, 2, super::Reopen))
+            .await
+            .unwrap();
+        account
+            .tell(Envelope::new(ALICE, 1, super::Close))
+            .await
+            .unwrap();
+        account
+            .tell(Envelope::new(ALICE, 0, super::Close))
+            .await
+            .unwrap();
+        drop(account);
+        let done = join.await.unwrap();
+        assert_eq!(done.machine.machine(), &Account::Open);
+        assert_eq!(done.machine.expected(ALICE), 3);
+        assert_eq!(done.metrics.dead_lettered, 1);
+    }
+
+    #[tokio::test]
     async fn a_told_envelope_refused_is_a_dead_letter_with_its_reason() {
         let letters = Arc::new(Mutex::new(Vec::new()));
         let kept = Arc::clone(&letters);
