@@ -405,11 +405,11 @@ fn the_static_description_walks_nested_machines() {
 fn the_table_says_where_each_cell_is_decided() {
     let table = lockstep::table::<Session>();
     let active = table.lines().find(|l| l.starts_with("| `Active`")).unwrap();
-    assert!(active.contains("| Phase first, else stay |"), "{active}"); // Ping
-    assert!(active.contains("| Phase first, else reject |"), "{active}"); // Hello
+    assert!(active.contains("| `Phase` first, else stay |"), "{active}"); // Ping
+    assert!(active.contains("| `Phase` first, else reject |"), "{active}"); // Hello
     assert!(active.contains("| → Idle |"), "{active}"); // Disconnect: the session alone
     let phase = lockstep::table::<Phase>();
-    assert!(phase.contains("| Flow first, else reject |"), "{phase}");
+    assert!(phase.contains("| `Flow` first, else reject |"), "{phase}");
 }
 
 #[test]
