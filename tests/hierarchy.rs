@@ -406,7 +406,10 @@ fn the_table_says_where_each_cell_is_decided() {
     let table = lockstep::table::<Session>();
     let active = table.lines().find(|l| l.starts_with("| `Active`")).unwrap();
     assert!(active.contains("| `Phase` first, else stay |"), "{active}"); // Ping
-    assert!(active.contains("| `Phase` first, else reject |"), "{active}"); // Hello
+    assert!(
+        active.contains("| `Phase` first, else reject |"),
+        "{active}"
+    ); // Hello
     assert!(active.contains("| → Idle |"), "{active}"); // Disconnect: the session alone
     let phase = lockstep::table::<Phase>();
     assert!(phase.contains("| `Flow` first, else reject |"), "{phase}");
