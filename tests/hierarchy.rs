@@ -685,3 +685,65 @@ mod races {
         assert!(text.contains("Active/Handshaking"), "{text}");
     }
 }
+
+// ---- the superstate's own defer and discard as the fallback -------------------------------------
+
+mod fallback {
+    use lockstep::{Driver, Machine, Message, Posted};
+
+    #[derive(Message)]
+    pub struct Go;
+    #[derive(Message)]
+    pub struct Job(pub u32);
+    #[derive(Message)]
+    pub struct Noise;
+
+    #[derive(Default)]
+    pub struct Done(pub Vec<u32>);
+
+    #[derive(Machine)]
+    #[machine(context = Done)]
+    pub enum Stage {
+        /// Takes no job yet: the superstate defers it.
+        #[initial]
+        #[on(Go => Working)]
+        Warming,
+        #[on(Job)]
+        #[discard(Noise)]
+        Working,
+    }
+
+    impl StageHandlers for Done {
+        fn working_on_job(&mut self, job: Job) {
+            self.0.push(job.0);
+        }
+    }
+
+    #[derive(Machine)]
+    #[machine(context = Done)]
+    pub enum Plant {
+        #[initial]
+        #[substates(Go, Job, Noise)]
+        #[defer(Job)]
+        #[discard(Noise)]
+        On(Stage),
+    }
+
+    impl PlantHandlers for Done {}
+
+    #[test]
+    fn a_superstate_defers_what_its_substate_rejects_until_a_move_inside() {
+        let mut done = Done::default();
+        let mut plant = Driver::new(Plant::On(Stage::Warming));
+        // `Warming` rejects both: the superstate's own cells decide.
+        assert_eq!(plant.post(&mut done, Job(1)).ok(), Some(Posted::Deferred));
+        assert_eq!(plant.post(&mut done, Noise).ok(), Some(Posted::Handled));
+        assert_eq!(plant.deferred().len(), 1);
+        // A move between substates replays the job, which `Working` now takes.
+        plant.send(&mut done, Go).unwrap();
+        assert_eq!(plant.state_path(), "On/Working");
+        assert_eq!(done.0, [1]);
+        assert_eq!(plant.deferred().len(), 0);
+        assert!(plant.take_dead_letters().is_empty());
+    }
+}
