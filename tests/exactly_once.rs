@@ -601,6 +601,30 @@ mod actor {
     }
 
     #[tokio::test]
+    async fn a_number_used_up_by_a_rejected_replay_lets_the_next_one_run() {
+        // As the driver's test of the same name: number 1 is rejected when replayed (`Closed`
+        // takes no `Close`), and number 2, deferred before it, runs right after.
+        let (account, join) = ExactlyOnce::new(Account::Open).spawn(Books::default());
+        account
+            .tell(Envelope::new(ALICE, 2, super::Reopen))
+            .await
+            .unwrap();
+        account
+            .tell(Envelope::new(ALICE, 1, super::Close))
+            .await
+            .unwrap();
+        account
+            .tell(Envelope::new(ALICE, 0, super::Close))
+            .await
+            .unwrap();
+        drop(account);
+        let done = join.await.unwrap();
+        assert_eq!(done.machine.machine(), &Account::Open);
+        assert_eq!(done.machine.expected(ALICE), 3);
+        assert_eq!(done.metrics.dead_lettered, 1);
+    }
+
+    #[tokio::test]
     async fn a_told_envelope_refused_is_a_dead_letter_with_its_reason() {
         let letters = Arc::new(Mutex::new(Vec::new()));
         let kept = Arc::clone(&letters);
@@ -871,5 +895,62 @@ mod record {
         );
         let input: VaultInput = serde_json::from_str(r#"{"Deposit":3}"#).unwrap();
         assert_eq!(input, VaultInput::Deposit(Deposit(3)));
+    }
+}
+
+// ----------------------------------------------- a number used up by a rejection, during a replay
+
+/// Alice's `Close` number 1 arrives second, `Reopen` number 2 first, `Close` number 0 last:
+/// number 0 closes the account, and the replay that follows rejects number 1 (`Closed` takes no
+/// `Close`), which uses it up. Number 2's turn has come then, although the state did not change:
+/// it must be retried, not left waiting for an unrelated change.
+#[test]
+fn a_number_used_up_by_a_rejected_replay_lets_the_next_one_run() {
+    let mut books = Books::default();
+    let mut driver = account();
+    assert_eq!(
+        driver.post(&mut books, Envelope::new(ALICE, 2, Reopen)),
+        Ok(Posted::Deferred)
+    );
+    assert_eq!(
+        driver.post(&mut books, Envelope::new(ALICE, 1, Close)),
+        Ok(Posted::Deferred)
+    );
+    assert_eq!(
+        driver.post(&mut books, Envelope::new(ALICE, 0, Close)),
+        Ok(Posted::Handled)
+    );
+    assert_eq!(driver.machine().map(|m| m.expected(ALICE)), Some(3));
+    assert_eq!(driver.state_path(), "Open", "number 2 (Reopen) ran");
+    assert_eq!(driver.deferred().len(), 0);
+    let dead = driver.take_dead_letters();
+    assert_eq!(dead.len(), 1);
+    let close = <ExactlyOnce<Account> as Accepts<Envelope<Close>>>::take::<Bare>(
+        dead.into_iter().next().expect("one dead letter"),
+    );
+    assert_eq!(close.ok(), Some(Envelope::new(ALICE, 1, Close)));
+}
+
+/// The same in the race checker: whatever order the network delivers Alice's three numbers in,
+/// the account ends open.
+#[test]
+fn the_checker_retries_after_a_number_is_used_up_by_a_rejection() {
+    for replay in [
+        lockstep::check::Replay::Immediate,
+        lockstep::check::Replay::Interleaved,
+    ] {
+        let explorer =
+            lockstep::check::Explorer::new(ExactlyOnce::new(Account::Open), Books::default())
+                .client("alice", |c| {
+                    c.tell(Envelope::new(ALICE, 0, Close))
+                        .tell(Envelope::new(ALICE, 1, Close))
+                        .tell(Envelope::new(ALICE, 2, Reopen))
+                })
+                .network(Network::Unordered)
+                .at_end("ends open", |machine: &ExactlyOnce<Account>, _| {
+                    machine.machine() == &Account::Open
+                });
+        let report = explorer.replay(replay).run();
+        assert_clean(&report);
     }
 }

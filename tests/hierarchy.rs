@@ -405,11 +405,14 @@ fn the_static_description_walks_nested_machines() {
 fn the_table_says_where_each_cell_is_decided() {
     let table = lockstep::table::<Session>();
     let active = table.lines().find(|l| l.starts_with("| `Active`")).unwrap();
-    assert!(active.contains("| Phase first, else stay |"), "{active}"); // Ping
-    assert!(active.contains("| Phase first, else reject |"), "{active}"); // Hello
+    assert!(active.contains("| `Phase` first, else stay |"), "{active}"); // Ping
+    assert!(
+        active.contains("| `Phase` first, else reject |"),
+        "{active}"
+    ); // Hello
     assert!(active.contains("| → Idle |"), "{active}"); // Disconnect: the session alone
     let phase = lockstep::table::<Phase>();
-    assert!(phase.contains("| Flow first, else reject |"), "{phase}");
+    assert!(phase.contains("| `Flow` first, else reject |"), "{phase}");
 }
 
 #[test]
@@ -680,5 +683,67 @@ mod races {
         assert_eq!(steps, ["data Chunk(1)", "peer Hello"]);
         let text = report.to_string();
         assert!(text.contains("Active/Handshaking"), "{text}");
+    }
+}
+
+// ---- the superstate's own defer and discard as the fallback -------------------------------------
+
+mod fallback {
+    use lockstep::{Driver, Machine, Message, Posted};
+
+    #[derive(Message)]
+    pub struct Go;
+    #[derive(Message)]
+    pub struct Job(pub u32);
+    #[derive(Message)]
+    pub struct Noise;
+
+    #[derive(Default)]
+    pub struct Done(pub Vec<u32>);
+
+    #[derive(Machine)]
+    #[machine(context = Done)]
+    pub enum Stage {
+        /// Takes no job yet: the superstate defers it.
+        #[initial]
+        #[on(Go => Working)]
+        Warming,
+        #[on(Job)]
+        #[discard(Noise)]
+        Working,
+    }
+
+    impl StageHandlers for Done {
+        fn working_on_job(&mut self, job: Job) {
+            self.0.push(job.0);
+        }
+    }
+
+    #[derive(Machine)]
+    #[machine(context = Done)]
+    pub enum Plant {
+        #[initial]
+        #[substates(Go, Job, Noise)]
+        #[defer(Job)]
+        #[discard(Noise)]
+        On(Stage),
+    }
+
+    impl PlantHandlers for Done {}
+
+    #[test]
+    fn a_superstate_defers_what_its_substate_rejects_until_a_move_inside() {
+        let mut done = Done::default();
+        let mut plant = Driver::new(Plant::On(Stage::Warming));
+        // `Warming` rejects both: the superstate's own cells decide.
+        assert_eq!(plant.post(&mut done, Job(1)).ok(), Some(Posted::Deferred));
+        assert_eq!(plant.post(&mut done, Noise).ok(), Some(Posted::Handled));
+        assert_eq!(plant.deferred().len(), 1);
+        // A move between substates replays the job, which `Working` now takes.
+        plant.send(&mut done, Go).unwrap();
+        assert_eq!(plant.state_path(), "On/Working");
+        assert_eq!(done.0, [1]);
+        assert_eq!(plant.deferred().len(), 0);
+        assert!(plant.take_dead_letters().is_empty());
     }
 }

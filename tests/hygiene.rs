@@ -137,6 +137,7 @@ pub mod machine {
         #[initial]
         #[substates(Ping, Ask, Put<u8>)]
         #[on(Ping => Out)]
+        #[discard(Put<u8>)]
         #[enter]
         #[exit]
         #[timeout(1s => Out)]
@@ -232,6 +233,10 @@ fn hygienic_machines_run() {
     shadowing.send(&mut ctx, Ping).unwrap();
     assert_eq!(shadowing.state_path(), "Input/Busy");
 
+    // The terminal substate rejects `Put`; the superstate's own cell discards it.
+    let mut done = Driver::new(machine::Nest::In(Hygienic::Done));
+    done.send(&mut ctx, Put(1)).unwrap();
+    assert_eq!(done.state_path(), "In/Done");
     let mut gn = Driver::new(machine::GenericNest::In(machine::Generic::<u32>::Empty));
     gn.send(&mut ctx, Put(&value)).unwrap();
     assert_eq!(gn.state_path(), "In/Holding");

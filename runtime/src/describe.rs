@@ -61,7 +61,7 @@ pub fn table<Mc: Machine>() -> String {
                 && Mc::MESSAGES[m] != "Timeout"
                 && inner.messages.contains(&Mc::MESSAGES[m])
             {
-                let _ = write!(out, " {} first, else", inner.name);
+                let _ = write!(out, " `{}` first, else", inner.name);
             }
             match cell.as_ref().map(|c| (c.kind, c.targets.clone())) {
                 Some((CellKind::Move, targets)) => {

@@ -244,14 +244,23 @@ impl<Mc: Machine> Driver<Mc> {
             let Some(machine) = self.machine.take() else {
                 return;
             };
+            let progress = machine.progress();
             let (machine, replayed) = Mc::route(input, DispatchBare { machine, context });
+            // A refusal can progress too: an `ExactlyOnce` uses a number up when the wrapped
+            // machine rejects it, and the sender's next number, deferred earlier, may run now.
+            let progressed = machine.progress() != progress;
             self.machine = Some(machine);
             match replayed {
                 Replayed::Deferred(input) => {
                     self.deferred.insert(next, input);
                     next += 1;
                 }
-                Replayed::Rejected(input) => self.dead_letters.push(input),
+                Replayed::Rejected(input) => {
+                    self.dead_letters.push(input);
+                    if progressed {
+                        next = 0;
+                    }
+                }
                 Replayed::Done { changed: true } => next = 0,
                 Replayed::Done { changed: false } => {}
             }

@@ -1280,6 +1280,11 @@ where
                     step.queue = Queue::Remove(cursor);
                     step.replay = ((cursor as usize) < deferred).then_some(cursor);
                 }
+                // A refusal can progress too (an `ExactlyOnce` uses a number up when the wrapped
+                // machine rejects it): what waited for that number is retried from the oldest.
+                if progressed {
+                    step.replay = (deferred > 0).then_some(0);
+                }
             }
         }
     }

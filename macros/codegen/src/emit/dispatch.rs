@@ -132,21 +132,19 @@ fn forward_arm(names: &Names<'_>, handlers: &str, s: usize, message: usize) -> T
         .as_ref()
         .map_or_else(|| quote!(()), |ty| quote!(#ty));
     let ty = &model.messages[message].ty;
-    let ty_text = &model.messages[message].ty_text;
     let at = u16_lit(s);
     let fallback = if let Some(cell) = model.cell(s, message) {
-        let mut own = String::new();
-        match &cell.action {
-            Action::Discard => {
-                let _ = write!(
-                    own,
-                    "Self::{}(state) => (Self::{}(state), __lockstep::discard::<{ty_text}>({s}, message)),",
-                    state.name, state.name
-                );
-            }
-            _ => arm(names, handlers, cell, &mut own),
-        }
-        let own = super::lex(&own);
+        let own = if let Action::Discard = &cell.action {
+            // Spanned on the user's `#[discard(..)]`, as a flat state's discard arm, so a
+            // message with a reply is reported there.
+            let outcome =
+                quote_spanned!(cell.message_span=> __lockstep::discard::<#ty>(#at, message));
+            quote!(Self::#variant(state) => (Self::#variant(state), #outcome),)
+        } else {
+            let mut own = String::new();
+            arm(names, handlers, cell, &mut own);
+            super::lex(&own)
+        };
         quote!({
             #[allow(unreachable_patterns)]
             match Self::#variant(state) {
@@ -370,8 +368,11 @@ pub(super) fn hook_call(
     } else {
         String::new()
     };
-    let inner = state.data_text.as_deref().unwrap_or("()");
-    let context = format!("::lockstep::__private::ctx::<Self, {inner}>(context)");
+    // The data type is a placeholder that `substates::respan` replaces with the user's tokens.
+    let context = format!(
+        "::lockstep::__private::ctx::<Self, {}>(context)",
+        super::substates::placeholder(state)
+    );
     match (nested, when) {
         (false, _) => own,
         (true, "enter") => format!("{own}::lockstep::Machine::start(&mut {data}, {context}); "),

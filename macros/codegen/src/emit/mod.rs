@@ -220,8 +220,11 @@ pub(crate) fn machine(model: &Model, stub: bool) -> TokenStream {
     let mut out = TokenStream::new();
     out.extend(handlers::emit(&names, stub));
     out.extend(states::emit(&names));
-    out.extend(machine::emit(&names));
-    out.extend(dispatch::emit(&names));
+    let lifecycle_and_dispatch: TokenStream = machine::emit(&names)
+        .into_iter()
+        .chain(dispatch::emit(&names))
+        .collect();
+    out.extend(substates::respan(model, lifecycle_and_dispatch));
     if !stub {
         out.extend(substates::emit(&names));
     }

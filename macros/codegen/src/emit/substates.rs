@@ -4,10 +4,56 @@
 //! that message; that it shares the superstate's context is the bound of `__private::ctx`,
 //! spanned on the data type.
 
-use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use proc_macro2::{Group, TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
 
 use super::Names;
+use crate::model::{Model, State};
+
+/// The stand-in for a superstate's data type in code written as text (the hooks' context,
+/// `__private::ctx::<Self, Inner>`): text has no spans, and a substate machine with another
+/// context must be reported once, on the user's data type, as the spanned forwarding calls
+/// report it, not a second time on `#[derive(Machine)]`.
+pub(super) fn placeholder(state: &State) -> String {
+    format!("{PREFIX}{}", state.name)
+}
+
+const PREFIX: &str = "__lockstep_substates_of_";
+
+/// Replaces every [`placeholder`] in `tokens` with the superstate's data type as the user wrote
+/// it (spans included). Only a nested machine has any; a flat one is returned as it is.
+pub(super) fn respan(model: &Model, tokens: TokenStream) -> TokenStream {
+    if !model.nested {
+        return tokens;
+    }
+    tokens
+        .into_iter()
+        .flat_map(|tree| -> TokenStream {
+            match tree {
+                TokenTree::Group(group) => {
+                    let mut inner = Group::new(group.delimiter(), respan(model, group.stream()));
+                    inner.set_span(group.span());
+                    TokenTree::Group(inner).into()
+                }
+                TokenTree::Ident(ident) => {
+                    let text = ident.to_string();
+                    let data = text.strip_prefix(PREFIX).and_then(|name| {
+                        model
+                            .states
+                            .iter()
+                            .find(|state| state.name == name)
+                            .and_then(|state| state.data.as_ref())
+                    });
+                    match data {
+                        Some(data) => data.to_token_stream(),
+                        None => TokenTree::Ident(ident).into(),
+                    }
+                }
+                other => other.into(),
+            }
+        })
+        .collect()
+}
 
 pub(super) fn emit(names: &Names<'_>) -> TokenStream {
     let model = names.model;
