@@ -246,6 +246,10 @@ pub struct Entered;
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Hooks {
     pub entered: u32,
+    /// Panic in the first enter hook. Kept in the context, not in a static, so the tests of this
+    /// file (run on parallel threads) cannot take each other's panic.
+    #[serde(skip)]
+    pub panic_on_enter: bool,
 }
 
 #[derive(Machine, Serialize, Deserialize, Debug)]
@@ -257,14 +261,11 @@ pub enum Lamp {
     On,
 }
 
-/// Panics in the enter hook while the flag is up (then lowers it).
-static PANIC_ON_ENTER: AtomicBool = AtomicBool::new(false);
-
 impl LampHandlers for Hooks {
     fn enter_on(&mut self) {
         self.entered += 1;
         assert!(
-            !PANIC_ON_ENTER.swap(false, Ordering::SeqCst),
+            !std::mem::take(&mut self.panic_on_enter),
             "the first enter fails"
         );
     }
@@ -330,8 +331,11 @@ async fn a_crash_at_any_commit_of_the_start_leaves_no_record_or_one_whose_enter_
 #[tokio::test]
 async fn a_restart_after_the_first_enter_hook_panicked_runs_the_hook_again() {
     let store = MemoryStore::new();
-    PANIC_ON_ENTER.store(true, Ordering::SeqCst);
-    let spawned = Actor::builder(Lamp::On, Hooks::default())
+    let failing = Hooks {
+        panic_on_enter: true,
+        ..Hooks::default()
+    };
+    let spawned = Actor::builder(Lamp::On, failing)
         .restart(Restart::at_most(3, Duration::from_mins(1)), |_| {
             (Lamp::On, Hooks::default())
         })

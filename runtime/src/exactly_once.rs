@@ -104,7 +104,9 @@ impl Sequencer {
     /// Wraps `message` with the next number.
     pub fn stamp<M>(&mut self, message: M) -> Envelope<M> {
         let seq = self.next;
-        self.next += 1;
+        // Wrapping, not `+=`: a sender resumed at `u64::MAX` (or from a crafted record) must not
+        // panic a debug build; 2^64 messages from one sender do not happen otherwise.
+        self.next = self.next.wrapping_add(1);
         Envelope::new(self.sender, seq, message)
     }
 
@@ -299,7 +301,8 @@ impl<Mc: Machine> Log<Mc> {
 
     /// Number `next` is used up with `fate`.
     fn record(&mut self, fate: Result<Mc::Input<Replies>, Reason>, window: u32) {
-        self.next += 1;
+        // Wrapping for the same reason as `Sequencer::stamp`: a record is input, and must not panic.
+        self.next = self.next.wrapping_add(1);
         if window > 0 {
             self.kept.push_back(fate);
             self.trim(window);
