@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use lockstep::actor::{Actor, AskError, Failed, Restart, StopCause, Unrecorded};
 use lockstep::persist::{
-    Damage, Epoch, LogStore, MemoryStore, PersistError, RecordHeader, RedbStore, Store,
-    StoreError, Write, fingerprint, read_header,
+    Damage, Epoch, LogStore, MemoryStore, PersistError, RecordHeader, RedbStore, Store, StoreError,
+    Write, fingerprint, read_header,
 };
 use lockstep::{Machine, Message};
 use serde::{Deserialize, Serialize};
@@ -299,7 +299,9 @@ async fn a_second_owner_of_a_key_fences_the_first_off(store: Arc<dyn Store>) {
     assert_eq!(second.ask(Deposit(1)).await.unwrap(), 2);
 }
 
-async fn a_panic_in_a_batch_abandons_the_batch_and_a_restart_reloads_the_last_commit(store: Arc<dyn Store>) {
+async fn a_panic_in_a_batch_abandons_the_batch_and_a_restart_reloads_the_last_commit(
+    store: Arc<dyn Store>,
+) {
     let (acct, _) = Actor::builder(Account::Open, Books::default())
         .restart(Restart::at_most(3, Duration::from_mins(1)), |_| {
             (
@@ -631,7 +633,9 @@ mod booth {
     }
 }
 
-async fn a_resumed_state_arms_its_timeout_afresh_and_the_timeout_is_committed(store: Arc<dyn Store>) {
+async fn a_resumed_state_arms_its_timeout_afresh_and_the_timeout_is_committed(
+    store: Arc<dyn Store>,
+) {
     use booth::{Booth, Pay, Trail};
     let (first, _) = Actor::builder(Booth::Idle, Trail::default())
         .persist(store.clone(), "booth")
@@ -694,8 +698,16 @@ macro_rules! against {
 macro_rules! against_every_store {
     ($names:tt) => {
         against!(memory, Arc::new(MemoryStore::new()), $names);
-        against!(redb, Arc::new(RedbStore::open(fresh_file("redb")).unwrap()), $names);
-        against!(log, Arc::new(LogStore::open(fresh_file("log")).unwrap()), $names);
+        against!(
+            redb,
+            Arc::new(RedbStore::open(fresh_file("redb")).unwrap()),
+            $names
+        );
+        against!(
+            log,
+            Arc::new(LogStore::open(fresh_file("log")).unwrap()),
+            $names
+        );
     };
 }
 
@@ -710,7 +722,6 @@ against_every_store!([
     a_record_whose_payload_no_longer_decodes_is_a_typed_error,
     a_damaged_record_is_reported_and_the_other_keys_are_untouched,
     a_resumed_state_arms_its_timeout_afresh_and_the_timeout_is_committed,
-
 ]);
 
 /// A path in a directory of its own, for one store file.

@@ -245,8 +245,13 @@ impl LogStore {
                 // by its leftovers.
                 let cut = pos as u64..(pos + last + 1) as u64;
                 file.seek(SeekFrom::Start(cut.start)).map_err(io_error)?;
-                file.write_all(&bytes[pos..=pos + last].iter().map(|_| 0).collect::<Vec<u8>>())
-                    .map_err(io_error)?;
+                file.write_all(
+                    &bytes[pos..=pos + last]
+                        .iter()
+                        .map(|_| 0)
+                        .collect::<Vec<u8>>(),
+                )
+                .map_err(io_error)?;
                 file.sync_data().map_err(io_error)?;
                 recovery.torn_tail = Some(cut);
             }
@@ -468,8 +473,13 @@ impl Inner {
         }
         let chunk = self.options.chunk_bytes;
         let target = (self.end + more).div_ceil(chunk) * chunk + chunk;
-        let grown = extend(&mut self.file, self.allocated, target, self.options.zero_fill)
-            .and_then(|()| self.file.sync_all());
+        let grown = extend(
+            &mut self.file,
+            self.allocated,
+            target,
+            self.options.zero_fill,
+        )
+        .and_then(|()| self.file.sync_all());
         if let Err(error) = grown {
             self.failed = Some(error.to_string());
             return Err(io_error(error));
@@ -548,7 +558,11 @@ fn write_compacted(
     let mut places = Vec::with_capacity(entries.len());
     let base = (FILE_HEADER + FRAME_HEADER) as u64;
     for &(key, epoch, record) in entries {
-        let kind = if record.is_some() { KIND_RECORD } else { KIND_ACQUIRE };
+        let kind = if record.is_some() {
+            KIND_RECORD
+        } else {
+            KIND_ACQUIRE
+        };
         let place = base + (body.len() + record_place(key)) as u64;
         put_entry(&mut body, kind, epoch, key, record)?;
         #[allow(clippy::cast_possible_truncation)] // checked by `put_entry`
