@@ -3,6 +3,8 @@
 //! live records and epochs and survives a crash before its rename, one process per log.
 #![cfg(feature = "persist")]
 #![allow(missing_docs)]
+// Offsets into small test files.
+#![allow(clippy::cast_possible_truncation)]
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -196,7 +198,7 @@ fn a_log_cut_at_every_byte_of_its_last_frame_keeps_every_earlier_commit() {
     }
     // A file cut short (no preallocated zeros at all) is the same case.
     let copy = damaged_copy(&path, "torn-short", |bytes| {
-        bytes.truncate(end as usize - 1)
+        bytes.truncate(end as usize - 1);
     });
     let store = LogStore::open_with(&copy, small()).unwrap();
     assert_eq!(store.recovery().torn_tail, Some(last..end - 1));
