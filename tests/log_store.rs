@@ -242,6 +242,11 @@ fn damage_in_the_middle_is_a_typed_error_naming_the_offset_and_salvage_keeps_eve
         assert_eq!(load(&store, "c").as_deref(), Some("record of c"));
         // Epochs came along: b was acquired in an intact frame.
         assert_eq!(store.acquire("b").unwrap(), Epoch(2));
+        // Salvage never writes over an existing file.
+        assert!(matches!(
+            LogStore::salvage(&copy, &into),
+            Err(StoreError::Backend(e)) if e.to_string().contains("exists")
+        ));
         // The damaged file is left as it was, for whoever wants to look at it.
         assert!(matches!(
             LogStore::open_with(&copy, small()),

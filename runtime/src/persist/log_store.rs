@@ -291,7 +291,7 @@ impl LogStore {
     ///
     /// # Errors
     /// [`StoreError::Corrupt`] if `damaged` is not a log at all, [`StoreError::Backend`] on I/O
-    /// failure, [`StoreError::Locked`] if `into` is open.
+    /// failure or if `into` exists, [`StoreError::Locked`] if `into` is open.
     pub fn salvage(
         damaged: impl AsRef<Path>,
         into: impl AsRef<Path>,
@@ -332,8 +332,13 @@ impl LogStore {
             entries.push((key.as_str(), slot.epoch, record));
         }
         let into = into.as_ref();
-        let lock = lock(into)?;
-        drop(lock);
+        if into.exists() {
+            // Salvage writes a new log; it never overwrites a file that may be someone's data.
+            return Err(StoreError::Backend(
+                format!("{} exists: salvage writes a new log", into.display()).into(),
+            ));
+        }
+        drop(lock(into)?);
         write_compacted(into, &entries, LogOptions::default().chunk_bytes, true)?;
         sync_dir(into)?;
         let store = LogStore::open(into)?;
