@@ -134,6 +134,26 @@ pub struct LogSalvaged {
 ///
 /// One process at a time: the store holds an exclusive lock on `<path>.lock`, and a second
 /// `open` of the same log fails with [`StoreError::Locked`]. Clones share the log.
+///
+/// ```
+/// use lockstep::persist::{LogStore, Store, StoreError, Write};
+///
+/// let dir = std::env::temp_dir().join(format!("lockstep-logstore-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("accounts.log");
+/// {
+///     let store = LogStore::open(&path)?;
+///     let epoch = store.acquire("acct-1")?;
+///     store.commit(&[Write { key: "acct-1", epoch, record: b"opaque bytes" }])?;
+///     assert!(matches!(LogStore::open(&path), Err(StoreError::Locked(_))));
+/// }
+/// let store = LogStore::open(&path)?;
+/// assert_eq!(store.recovery().torn_tail, None);
+/// assert_eq!(store.load("acct-1")?.as_deref(), Some(&b"opaque bytes"[..]));
+/// # drop(store);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct LogStore {
     inner: Arc<Mutex<Inner>>,
