@@ -2,7 +2,7 @@
 //! concurrent senders, each acknowledged message printed (and flushed) the moment its ask
 //! returns. The parent kills it with SIGKILL at random points and restarts it.
 //!
-//! `cargo run --example crash_child --features persist -- STORE [--senders N] [--dump]`
+//! `cargo run --example crash_child --features persist -- PATH [--senders N] [--store redb|log] [--dump]`
 //!
 //! Output, one line each:
 //! - `RESUME sender applied`: where each sender starts (the store's per-sender position);
@@ -12,9 +12,10 @@
 
 use std::io::Write as _;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use lockstep::actor::Actor;
-use lockstep::persist::RedbStore;
+use lockstep::persist::{LogStore, RedbStore, Store};
 use lockstep::{Machine, Message};
 use serde::{Deserialize, Serialize};
 
@@ -122,14 +123,15 @@ fn say(line: &str) {
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let Some(path) = args.next() else {
-        eprintln!("usage: crash_child STORE [--senders N] [--dump]");
+        eprintln!("usage: crash_child PATH [--senders N] [--store redb|log] [--dump]");
         return ExitCode::from(2);
     };
-    let (mut senders, mut dump) = (4usize, false);
+    let (mut senders, mut dump, mut kind) = (4usize, false, "redb".to_owned());
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--senders" => senders = args.next().and_then(|n| n.parse().ok()).unwrap_or(4),
             "--dump" => dump = true,
+            "--store" => kind = args.next().unwrap_or_default(),
             other => {
                 eprintln!("unknown argument {other}");
                 return ExitCode::from(2);
@@ -141,11 +143,19 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    runtime.block_on(run(&path, senders, dump))
+    runtime.block_on(run(&path, &kind, senders, dump))
 }
 
-async fn run(path: &str, senders: usize, dump: bool) -> ExitCode {
-    let store = match RedbStore::open(path) {
+async fn run(path: &str, kind: &str, senders: usize, dump: bool) -> ExitCode {
+    let opened: Result<Arc<dyn Store>, _> = match kind {
+        "redb" => RedbStore::open(path).map(|s| Arc::new(s) as Arc<dyn Store>),
+        "log" => LogStore::open(path).map(|s| Arc::new(s) as Arc<dyn Store>),
+        other => {
+            say(&format!("ERROR unknown store {other}"));
+            return ExitCode::from(2);
+        }
+    };
+    let store = match opened {
         Ok(store) => store,
         Err(error) => {
             say(&format!("ERROR open {error}"));

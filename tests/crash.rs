@@ -120,11 +120,11 @@ fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
     rx
 }
 
-fn start(binary: &Path, store: &Path, dump: bool) -> Child {
+fn start(binary: &Path, kind: &str, store: &Path, dump: bool) -> Child {
     let mut command = Command::new(binary);
     command
         .arg(store)
-        .args(["--senders", &SENDERS.to_string()])
+        .args(["--senders", &SENDERS.to_string(), "--store", kind])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     if dump {
@@ -139,7 +139,17 @@ fn amount(sender: usize, seq: u64) -> u64 {
 }
 
 #[test]
-fn sigkill_at_random_points_loses_no_acknowledged_message_and_applies_nothing_twice() {
+fn sigkill_at_random_points_loses_no_acknowledged_message_and_applies_nothing_twice_redb() {
+    crash_run("redb");
+}
+
+#[test]
+fn sigkill_at_random_points_loses_no_acknowledged_message_and_applies_nothing_twice_log() {
+    crash_run("log");
+}
+
+/// The crash run against one kind of store (`redb` or `log`, the child's `--store`).
+fn crash_run(kind: &str) {
     let seed = std::env::var("LOCKSTEP_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -153,11 +163,13 @@ fn sigkill_at_random_points_loses_no_acknowledged_message_and_applies_nothing_tw
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(DEFAULT_KILLS);
-    println!("crash test: seed {seed} (LOCKSTEP_CRASH_SEED={seed} replays it), {kills} kills");
+    println!(
+        "crash test ({kind}): seed {seed} (LOCKSTEP_CRASH_SEED={seed} replays it), {kills} kills"
+    );
     let mut rng = Rng(seed);
     let binary = child_binary();
     let dir = tempdir();
-    let store = dir.join("ledger.redb");
+    let store = dir.join(format!("ledger.{kind}"));
 
     // The last acknowledged sequence number of each sender, over all runs.
     let mut acked = [0u64; SENDERS];
@@ -165,7 +177,7 @@ fn sigkill_at_random_points_loses_no_acknowledged_message_and_applies_nothing_tw
     let mut committed_unacked = 0u64;
     let started = Instant::now();
     for kill in 0..kills {
-        let mut child = start(&binary, &store, false);
+        let mut child = start(&binary, kind, &store, false);
         let lines = lines_of(&mut child);
         let mut seen = Vec::new();
         // Wait for READY, then let the senders run for a random while.
@@ -233,7 +245,7 @@ fn sigkill_at_random_points_loses_no_acknowledged_message_and_applies_nothing_tw
     }
 
     // The final state, read back by a child that only loads and prints.
-    let mut child = start(&binary, &store, true);
+    let mut child = start(&binary, kind, &store, true);
     let lines = lines_of(&mut child);
     let state = lines
         .recv_timeout(Duration::from_secs(20))
@@ -279,7 +291,7 @@ fn sigkill_at_random_points_loses_no_acknowledged_message_and_applies_nothing_tw
         "too few acknowledgements to prove anything: {total_acks}"
     );
     println!(
-        "crash test: seed {seed}, {kills} kills, {total_acks} acknowledged, \
+        "crash test ({kind}): seed {seed}, {kills} kills, {total_acks} acknowledged, \
          {committed_unacked} committed but killed before acknowledging, final count {count}, {:.1} s",
         started.elapsed().as_secs_f64()
     );

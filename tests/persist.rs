@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use lockstep::actor::{Actor, AskError, Failed, Restart, StopCause, Unrecorded};
 use lockstep::persist::{
-    Damage, Epoch, MemoryStore, PersistError, RecordHeader, RedbStore, Store, StoreError, Write,
-    fingerprint, read_header,
+    Damage, Epoch, LogStore, MemoryStore, PersistError, RecordHeader, RedbStore, Store, StoreError,
+    Write, fingerprint, read_header,
 };
 use lockstep::{Machine, Message};
 use serde::{Deserialize, Serialize};
@@ -112,9 +112,7 @@ impl Store for Probe {
     }
 }
 
-#[tokio::test]
-async fn a_new_key_starts_from_the_builder_and_a_known_key_resumes() {
-    let store = MemoryStore::new();
+async fn a_new_key_starts_from_the_builder_and_a_known_key_resumes(store: Arc<dyn Store>) {
     let (acct, join) = account(store.clone(), "a").spawn().await.unwrap();
     assert_eq!(acct.ask(Deposit(10)).await.unwrap(), 10);
     assert_eq!(acct.ask(Withdraw(3)).await.unwrap(), 7);
@@ -156,9 +154,7 @@ async fn a_new_key_starts_from_the_builder_and_a_known_key_resumes() {
     assert_eq!(other.ask(Deposit(1)).await.unwrap(), 1);
 }
 
-#[tokio::test]
-async fn an_acknowledged_reply_is_already_in_the_store() {
-    let store = MemoryStore::new();
+async fn an_acknowledged_reply_is_already_in_the_store(store: Arc<dyn Store>) {
     let (acct, _) = account(store.clone(), "a").spawn().await.unwrap();
     for n in 1..=20u64 {
         acct.ask(Deposit(1)).await.unwrap();
@@ -278,9 +274,7 @@ async fn a_failed_commit_withholds_the_reply_stops_the_actor_and_the_store_keeps
     assert_eq!(acct.ask(Deposit(0)).await.unwrap(), 5);
 }
 
-#[tokio::test]
-async fn a_second_owner_of_a_key_fences_the_first_off() {
-    let store = MemoryStore::new();
+async fn a_second_owner_of_a_key_fences_the_first_off(store: Arc<dyn Store>) {
     let (first, first_join) = account(store.clone(), "a").spawn().await.unwrap();
     assert_eq!(first.ask(Deposit(1)).await.unwrap(), 1);
     let (second, _) = account(store.clone(), "a").spawn().await.unwrap();
@@ -305,9 +299,9 @@ async fn a_second_owner_of_a_key_fences_the_first_off() {
     assert_eq!(second.ask(Deposit(1)).await.unwrap(), 2);
 }
 
-#[tokio::test]
-async fn a_panic_in_a_batch_abandons_the_batch_and_a_restart_reloads_the_last_commit() {
-    let store = MemoryStore::new();
+async fn a_panic_in_a_batch_abandons_the_batch_and_a_restart_reloads_the_last_commit(
+    store: Arc<dyn Store>,
+) {
     let (acct, _) = Actor::builder(Account::Open, Books::default())
         .restart(Restart::at_most(3, Duration::from_mins(1)), |_| {
             (
@@ -340,9 +334,7 @@ async fn a_panic_in_a_batch_abandons_the_batch_and_a_restart_reloads_the_last_co
     assert_eq!(acct.metrics().restarts, 1);
 }
 
-#[tokio::test]
-async fn a_deterministic_abandoned_batch() {
-    let store = MemoryStore::new();
+async fn a_deterministic_abandoned_batch(store: Arc<dyn Store>) {
     let (acct, _) = Actor::builder(Account::Open, Books::default())
         .restart(Restart::at_most(3, Duration::from_mins(1)), |_| {
             (Account::Open, Books::default())
@@ -369,9 +361,7 @@ async fn a_deterministic_abandoned_batch() {
     );
 }
 
-#[tokio::test]
-async fn a_record_of_another_spec_is_refused_without_a_migration() {
-    let store = MemoryStore::new();
+async fn a_record_of_another_spec_is_refused_without_a_migration(store: Arc<dyn Store>) {
     let (old, _) = Actor::builder(v1::Account::Open, 3u64)
         .persist(store.clone(), "a")
         .spawn()
@@ -416,9 +406,7 @@ async fn a_record_of_another_spec_is_refused_without_a_migration() {
     assert_eq!(acct.ask(Deposit(0)).await.unwrap(), 8);
 }
 
-#[tokio::test]
-async fn a_new_schema_version_goes_through_the_migration_hook() {
-    let store = MemoryStore::new();
+async fn a_new_schema_version_goes_through_the_migration_hook(store: Arc<dyn Store>) {
     let (acct, _) = account(store.clone(), "a").spawn().await.unwrap();
     acct.ask(Deposit(2)).await.unwrap();
     acct.stop().await;
@@ -453,9 +441,7 @@ async fn a_new_schema_version_goes_through_the_migration_hook() {
     assert_eq!(acct.ask(Deposit(0)).await.unwrap(), 200);
 }
 
-#[tokio::test]
-async fn a_record_whose_payload_no_longer_decodes_is_a_typed_error() {
-    let store = MemoryStore::new();
+async fn a_record_whose_payload_no_longer_decodes_is_a_typed_error(store: Arc<dyn Store>) {
     // Same machine name and states, but a context of another type and the same schema.
     let (acct, _) = Actor::builder(v2::Account::Open, String::from("not a Books"))
         .persist(store.clone(), "a")
@@ -470,9 +456,7 @@ async fn a_record_whose_payload_no_longer_decodes_is_a_typed_error() {
     }
 }
 
-#[tokio::test]
-async fn a_damaged_record_is_reported_and_the_other_keys_are_untouched() {
-    let store = MemoryStore::new();
+async fn a_damaged_record_is_reported_and_the_other_keys_are_untouched(store: Arc<dyn Store>) {
     for key in ["a", "b"] {
         let (acct, _) = account(store.clone(), key).spawn().await.unwrap();
         acct.ask(Deposit(1)).await.unwrap();
@@ -649,10 +633,10 @@ mod booth {
     }
 }
 
-#[tokio::test]
-async fn a_resumed_state_arms_its_timeout_afresh_and_the_timeout_is_committed() {
+async fn a_resumed_state_arms_its_timeout_afresh_and_the_timeout_is_committed(
+    store: Arc<dyn Store>,
+) {
     use booth::{Booth, Pay, Trail};
-    let store = MemoryStore::new();
     let (first, _) = Actor::builder(Booth::Idle, Trail::default())
         .persist(store.clone(), "booth")
         .spawn()
@@ -693,4 +677,55 @@ async fn a_resumed_state_arms_its_timeout_afresh_and_the_timeout_is_committed() 
         .await
         .unwrap();
     assert_eq!(again.state().await, Some(lockstep::StateId(0)));
+}
+
+/// The store contract tests above, run against every store: each store gets a module with one
+/// `#[tokio::test]` per contract test, over a fresh store of its kind.
+macro_rules! against {
+    ($module:ident, $fresh:expr, [$($name:ident),* $(,)?]) => {
+        mod $module {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($fresh).await;
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! against_every_store {
+    ($names:tt) => {
+        against!(memory, Arc::new(MemoryStore::new()), $names);
+        against!(
+            redb,
+            Arc::new(RedbStore::open(fresh_file("redb")).unwrap()),
+            $names
+        );
+        against!(
+            log,
+            Arc::new(LogStore::open(fresh_file("log")).unwrap()),
+            $names
+        );
+    };
+}
+
+against_every_store!([
+    a_new_key_starts_from_the_builder_and_a_known_key_resumes,
+    an_acknowledged_reply_is_already_in_the_store,
+    a_second_owner_of_a_key_fences_the_first_off,
+    a_panic_in_a_batch_abandons_the_batch_and_a_restart_reloads_the_last_commit,
+    a_deterministic_abandoned_batch,
+    a_record_of_another_spec_is_refused_without_a_migration,
+    a_new_schema_version_goes_through_the_migration_hook,
+    a_record_whose_payload_no_longer_decodes_is_a_typed_error,
+    a_damaged_record_is_reported_and_the_other_keys_are_untouched,
+    a_resumed_state_arms_its_timeout_afresh_and_the_timeout_is_committed,
+]);
+
+/// A path in a directory of its own, for one store file.
+fn fresh_file(kind: &str) -> std::path::PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    tempdir(&format!("{kind}-{}", NEXT.fetch_add(1, Ordering::SeqCst))).join("store")
 }

@@ -6,14 +6,17 @@
 //! - single: one sender, ask after ask: every message is its own commit.
 //! - batched: 16 senders asking concurrently: messages that meet in the mailbox share a commit.
 //!
-//! The store is a [`RedbStore`] in a fresh directory under the build's target directory (on the
-//! disk, not a tmpfs). Each figure is the median of `ROUNDS` rounds. The runtime is a multi-thread
+//! Every store is measured in the same run, side by side, each as a ratio to the fsync bound:
+//! [`RedbStore`], [`LogStore`] (zero-filled preallocation, the default) and `LogStore` grown by
+//! `set_len` alone (holes). Each lives in a fresh directory under the build's target directory
+//! (on the disk, not a tmpfs). Each figure is the median of `ROUNDS` rounds. The runtime is a multi-thread
 //! tokio runtime with 2 workers; commits run on its blocking pool.
 //!
 //! Run it: `cargo bench -p lockstep-benches --bench persist`. It ends with
 //! `RESULT persist fsync_bound_per_s=F msgs_per_s_single=S single_vs_bound=S/F
-//! msgs_per_s_batched=B batch_gain=B/S commit_p99_us=P` (one line), where P is the 99th
-//! percentile of one ask's round trip in the single run (encode, commit, fsync, reply).
+//! msgs_per_s_batched=B batch_gain=B/S commit_p99_us=P store=NAME ...` (one line) for the
+//! default store NAME, where P is the 99th percentile of one ask's round trip in the single run
+//! (encode, commit, fsync, reply), followed by every store's `single_vs_bound`.
 
 // Counts and byte patterns: small numbers, far from where the casts lose anything.
 #![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
@@ -21,10 +24,11 @@
 use std::fs::OpenOptions;
 use std::io::{Seek, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lockstep::actor::Actor;
-use lockstep::persist::{RedbStore, Store, Write};
+use lockstep::persist::{LogOptions, LogStore, RedbStore, Store, Write};
 use lockstep::{Machine, Message};
 use serde::{Deserialize, Serialize};
 
@@ -112,9 +116,28 @@ fn sync_pages(file: &mut std::fs::File, i: usize) -> Duration {
     started.elapsed()
 }
 
+/// The stores compared; the first is lockstep's default.
+const STORES: [&str; 3] = ["log", "redb", "log_set_len"];
+
+fn open(dir: &Path, kind: &str, name: &str) -> Arc<dyn Store> {
+    let path = dir.join(format!("{name}.{kind}"));
+    match kind {
+        "redb" => Arc::new(RedbStore::open(path).unwrap()),
+        "log" => Arc::new(LogStore::open(path).unwrap()),
+        "log_set_len" => {
+            Arc::new(LogStore::open_with(path, LogOptions::new().zero_fill(false)).unwrap())
+        }
+        other => unreachable!("no store {other}"),
+    }
+}
+
 /// A persisted account in its own store file, past its start-up commits.
-async fn account(dir: &Path, name: &str) -> (Actor<Account>, lockstep::actor::Join<Account>) {
-    let store = RedbStore::open(dir.join(format!("{name}.redb"))).unwrap();
+async fn account(
+    dir: &Path,
+    kind: &str,
+    name: &str,
+) -> (Actor<Account>, lockstep::actor::Join<Account>) {
+    let store = open(dir, kind, name);
     let (account, join) = Actor::builder(Account::Open, 0)
         .persist(store, name)
         .spawn()
@@ -125,8 +148,8 @@ async fn account(dir: &Path, name: &str) -> (Actor<Account>, lockstep::actor::Jo
 }
 
 /// `SENDERS` concurrent senders, each with `window` asks in flight: messages per second.
-async fn batched(dir: &Path, window: usize) -> f64 {
-    let (account, join) = account(dir, &format!("batched-{window}")).await;
+async fn batched(dir: &Path, kind: &str, window: usize) -> f64 {
+    let (account, join) = account(dir, kind, &format!("batched-{window}")).await;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..SENDERS {
@@ -194,16 +217,26 @@ fn main() {
     pages_file.write_all(&vec![0u8; 1 << 20]).unwrap();
     pages_file.sync_all().unwrap();
     let mut page_syncs = Vec::new();
-    let (single_account, single_join) = runtime.block_on(account(&dir, "single"));
-    let (mut fsyncs, mut datasyncs, mut asks) = (Vec::new(), Vec::new(), Vec::new());
-    // The store alone, without the actor: where a commit's time goes.
-    let raw = RedbStore::open(dir.join("raw.redb")).unwrap();
-    let raw_epoch = raw.acquire("raw").unwrap();
-    let mut raw_commits = Vec::new();
-    let mut single_time = Duration::ZERO;
+    let mut singles: Vec<_> = STORES
+        .iter()
+        .map(|kind| runtime.block_on(account(&dir, kind, "single")))
+        .collect();
+    let (mut fsyncs, mut datasyncs) = (Vec::new(), Vec::new());
+    let mut asks = vec![Vec::new(); STORES.len()];
+    let mut single_time = vec![Duration::ZERO; STORES.len()];
+    // The stores alone, without the actor: where a commit's time goes.
+    let raws: Vec<_> = STORES
+        .iter()
+        .map(|kind| {
+            let raw = open(&dir, kind, "raw");
+            let epoch = raw.acquire("raw").unwrap();
+            (raw, epoch)
+        })
+        .collect();
+    let mut raw_commits = vec![Vec::new(); STORES.len()];
     let mut fsync_time = Duration::ZERO;
     let mut expected = 0u64;
-    // One of each in turn, so that all four meet the same disk.
+    // One of each in turn, so that all of them meet the same disk.
     for i in 0..CHUNKS * PER_CHUNK {
         let took = sync_once(&mut file, i, false);
         fsync_time += took;
@@ -211,37 +244,46 @@ fn main() {
         datasyncs.push(sync_once(&mut file, i, true));
         page_syncs.push(sync_pages(&mut pages_file, i));
         let record = [i as u8; 60];
-        let started = Instant::now();
-        raw.commit(&[Write {
-            key: "raw",
-            epoch: raw_epoch,
-            record: &record,
-        }])
-        .unwrap();
-        raw_commits.push(started.elapsed());
-        let started = Instant::now();
+        for (s, (raw, epoch)) in raws.iter().enumerate() {
+            let started = Instant::now();
+            raw.commit(&[Write {
+                key: "raw",
+                epoch: *epoch,
+                record: &record,
+            }])
+            .unwrap();
+            raw_commits[s].push(started.elapsed());
+        }
         expected += 1;
-        let balance = runtime.block_on(single_account.ask(Deposit(1))).unwrap();
-        assert_eq!(balance, expected);
-        let took = started.elapsed();
-        single_time += took;
-        asks.push(took);
+        for (s, (single, _)) in singles.iter().enumerate() {
+            let started = Instant::now();
+            let balance = runtime.block_on(single.ask(Deposit(1))).unwrap();
+            assert_eq!(balance, expected);
+            let took = started.elapsed();
+            single_time[s] += took;
+            asks[s].push(took);
+        }
         if i % 500 == 499 {
+            let medians: Vec<String> = STORES
+                .iter()
+                .zip(&asks)
+                .map(|(kind, asks)| format!("{kind} {} us", median(asks.clone()).as_micros()))
+                .collect();
             println!(
-                "after {}: fsync median {} us, ask median {} us",
+                "after {}: fsync median {} us, ask medians: {}",
                 i + 1,
                 median(fsyncs.clone()).as_micros(),
-                median(asks.clone()).as_micros()
+                medians.join(", ")
             );
         }
     }
-    drop(single_account);
-    runtime.block_on(single_join).unwrap();
+    for (single, join) in singles.drain(..) {
+        drop(single);
+        runtime.block_on(join).unwrap();
+    }
 
     let fsync_median = median(fsyncs.clone());
-    let ask_median = median(asks.clone());
     let bound = per_second(fsync_median);
-    let single = per_second(ask_median);
     let n = (CHUNKS * PER_CHUNK) as f64;
     println!(
         "fsync: median {} us, p99 {} us, {:.0}/s by total time; fdatasync: median {} us",
@@ -254,45 +296,59 @@ fn main() {
         "five scattered 4 KiB pages + fdatasync: median {} us",
         median(page_syncs).as_micros()
     );
-    // What one redb commit hands the kernel: `wchar` counts the bytes of write calls.
-    let before = written_bytes();
-    for i in 0..100u8 {
-        raw.commit(&[Write {
-            key: "raw",
-            epoch: raw_epoch,
-            record: &[i; 60],
-        }])
-        .unwrap();
-    }
-    let per_commit = written_bytes()
-        .zip(before)
-        .map(|(after, before)| (after - before) / 100);
-    println!(
-        "redb commit alone (one 60-byte record, Durability::Immediate): median {} us, {} bytes written per commit",
-        median(raw_commits).as_micros(),
-        per_commit.map_or("?".to_owned(), |b| b.to_string())
-    );
-    let p99 = percentile(asks, 99);
-    println!(
-        "single ask (one commit each): median {} us, p99 {} us, {:.0} msgs/s by total time",
-        ask_median.as_micros(),
-        p99.as_micros(),
-        n / single_time.as_secs_f64()
-    );
-    let mut batched_rate = 0.0;
-    for window in WINDOWS {
-        let rate = runtime.block_on(batched(&dir, window));
+    let mut results = Vec::new();
+    for (s, kind) in STORES.iter().enumerate() {
+        // What one commit hands the kernel: `wchar` counts the bytes of write calls.
+        let (raw, epoch) = &raws[s];
+        let before = written_bytes();
+        for i in 0..100u8 {
+            raw.commit(&[Write {
+                key: "raw",
+                epoch: *epoch,
+                record: &[i; 60],
+            }])
+            .unwrap();
+        }
+        let per_commit = written_bytes()
+            .zip(before)
+            .map(|(after, before)| (after - before) / 100);
         println!(
-            "batched: {SENDERS} senders x {window} asks in flight: {rate:.0} msgs/s ({:.1}x single)",
-            rate / single
+            "{kind}: commit alone (one 60-byte record): median {} us, {} bytes written per commit",
+            median(raw_commits[s].clone()).as_micros(),
+            per_commit.map_or("?".to_owned(), |b| b.to_string())
         );
-        batched_rate = rate;
+        let single = per_second(median(asks[s].clone()));
+        let p99 = percentile(asks[s].clone(), 99);
+        println!(
+            "{kind}: single ask (one commit each): median {} us, p99 {} us, {:.0} msgs/s by total time, {:.2} of the fsync bound",
+            median(asks[s].clone()).as_micros(),
+            p99.as_micros(),
+            n / single_time[s].as_secs_f64(),
+            single / bound
+        );
+        let mut batched_rate = 0.0;
+        for window in WINDOWS {
+            let rate = runtime.block_on(batched(&dir, kind, window));
+            println!(
+                "{kind}: batched: {SENDERS} senders x {window} asks in flight: {rate:.0} msgs/s ({:.1}x single)",
+                rate / single
+            );
+            batched_rate = rate;
+        }
+        results.push((kind, single, batched_rate, p99));
     }
+    drop(raws);
     let _ = std::fs::remove_dir_all(&dir);
+    let (kind, single, batched_rate, p99) = results[0];
+    let others: Vec<String> = results
+        .iter()
+        .map(|(kind, single, _, _)| format!("{kind}_single_vs_bound={:.2}", single / bound))
+        .collect();
     println!(
-        "RESULT persist fsync_bound_per_s={bound:.0} msgs_per_s_single={single:.0} single_vs_bound={:.2} msgs_per_s_batched={batched_rate:.0} batch_gain={:.1} commit_p99_us={}",
+        "RESULT persist fsync_bound_per_s={bound:.0} msgs_per_s_single={single:.0} single_vs_bound={:.2} msgs_per_s_batched={batched_rate:.0} batch_gain={:.1} commit_p99_us={} store={kind} {}",
         single / bound,
         batched_rate / single,
-        p99.as_micros()
+        p99.as_micros(),
+        others.join(" ")
     );
 }

@@ -33,12 +33,14 @@
 //! The book's "Durability" chapter is the guide.
 
 mod actor;
+mod log_store;
 mod memory;
 mod record;
 mod redb_store;
 mod store;
 
 pub use actor::{DEFAULT_MAX_BATCH, OldRecord, PersistError, Persisted};
+pub use log_store::{LogOptions, LogSalvaged, LogStore, Recovery};
 pub use memory::MemoryStore;
 pub use record::{Damage, FORMAT, RecordHeader, fingerprint};
 pub use redb_store::{RedbStore, Salvaged};

@@ -233,7 +233,7 @@ impl<'a> Reader<'a> {
 
 /// CRC-32 (IEEE 802.3, reflected, as zlib's): catches every burst of up to 32 flipped bits.
 /// Table-driven; the table is built at compile time, so no dependency for 20 lines.
-fn crc32(bytes: &[u8]) -> u32 {
+pub(crate) fn crc32(bytes: &[u8]) -> u32 {
     const TABLE: [u32; 256] = {
         let mut table = [0u32; 256];
         let mut i = 0;

@@ -89,6 +89,9 @@ pub enum StoreError {
     /// The store's data is damaged (a checksum failed, the file is truncated): what was
     /// damaged, in the backend's words.
     Corrupt(String),
+    /// The store's file is open in another process (or another store of this one): one owner
+    /// per file. The path is the store's.
+    Locked(std::path::PathBuf),
     /// Any other failure of the backend (I/O, a full disk, the file locked by another process).
     Backend(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -102,6 +105,11 @@ impl fmt::Display for StoreError {
                 held.0, current.0
             ),
             Self::Corrupt(what) => write!(f, "the store is corrupt: {what}"),
+            Self::Locked(path) => write!(
+                f,
+                "{} is open in another process (one owner per store file)",
+                path.display()
+            ),
             Self::Backend(error) => write!(f, "the store failed: {error}"),
         }
     }
