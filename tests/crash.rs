@@ -15,65 +15,18 @@
     clippy::similar_names
 )]
 
+mod child;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use child::{Rng, example_binary};
+
 const SENDERS: usize = 4;
 const DEFAULT_KILLS: u32 = 24;
-
-/// The example binary: next to this test's executable, where `cargo test` builds examples; if
-/// it is not there (a `cargo test --test crash` that built no examples), it is built into a target
-/// directory of its own, so as not to wait for the lock cargo holds on the main one.
-fn child_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test's own path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
-    let sibling = profile_dir.join("examples").join("crash_child");
-    if sibling.exists() {
-        return sibling;
-    }
-    let target = profile_dir
-        .parent()
-        .expect("target/<profile>")
-        .join("crash-child");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--example",
-            "crash_child",
-            "--features",
-            "persist",
-            "--target-dir",
-        ])
-        .arg(&target)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building the crash child failed");
-    target.join("debug").join("examples").join("crash_child")
-}
-
-/// A small seeded generator (xorshift64*): the kill points are reproducible from the seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn between(&mut self, low: u64, high: u64) -> u64 {
-        low + self.next() % (high - low)
-    }
-}
 
 /// What one child printed.
 #[derive(Debug, Default)]
@@ -167,7 +120,7 @@ fn crash_run(kind: &str) {
         "crash test ({kind}): seed {seed} (LOCKSTEP_CRASH_SEED={seed} replays it), {kills} kills"
     );
     let mut rng = Rng(seed);
-    let binary = child_binary();
+    let binary = example_binary("crash_child");
     let dir = tempdir();
     let store = dir.join(format!("ledger.{kind}"));
 

@@ -18,60 +18,18 @@
     clippy::similar_names
 )]
 
+mod child;
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use child::{Rng, example_binary};
+
 const SENDERS: usize = 3;
 const DEFAULT_KILLS: u32 = 12;
-
-/// The example binary: next to this test's executable, where `cargo test` builds examples;
-/// otherwise built into a target directory of its own (as `tests/crash.rs` does).
-fn child_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test's own path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
-    let sibling = profile_dir.join("examples").join("crash_resend");
-    if sibling.exists() {
-        return sibling;
-    }
-    let target = profile_dir
-        .parent()
-        .expect("target/<profile>")
-        .join("crash-resend");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--example",
-            "crash_resend",
-            "--features",
-            "persist",
-            "--target-dir",
-        ])
-        .arg(&target)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building the crash child failed");
-    target.join("debug").join("examples").join("crash_resend")
-}
-
-/// xorshift64*: the kill points are reproducible from the seed.
-struct Rng(u64);
-
-impl Rng {
-    fn between(&mut self, low: u64, high: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        low + self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % (high - low)
-    }
-}
 
 fn amount(sender: usize, seq: u64) -> u64 {
     // The child's `amount`, repeated: the reference must not trust the code under test.
@@ -175,7 +133,7 @@ fn a_resent_envelope_after_sigkill_is_answered_from_the_recorded_window_never_ap
         .unwrap_or(DEFAULT_KILLS);
     println!("resend crash test: seed {seed} (LOCKSTEP_CRASH_SEED={seed}), {kills} kills");
     let mut rng = Rng(seed);
-    let binary = child_binary();
+    let binary = example_binary("crash_resend");
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("crash-resend-{}-{seed}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
