@@ -639,26 +639,13 @@ mod actor {
                 kept.lock().unwrap().push((letter.reason, envelope));
             })
             .spawn();
-        account
-            .tell(Envelope::new(ALICE, 1, Note(1)))
-            .await
-            .unwrap();
-        account
-            .tell(Envelope::new(ALICE, 0, Note(0)))
-            .await
-            .unwrap();
-        account
-            .tell(Envelope::new(ALICE, 1, Note(1)))
-            .await
-            .unwrap();
-        account
-            .tell(Envelope::new(ALICE, 2, Note(2)))
-            .await
-            .unwrap();
-        account
-            .tell(Envelope::new(ALICE, 0, Note(0)))
-            .await
-            .unwrap();
+        // Ahead of its turn, its turn, a retry, the next, a retry of the first.
+        for seq in [1, 0, 1, 2, 0] {
+            account
+                .tell(Envelope::new(ALICE, seq, Note(u32::try_from(seq).unwrap())))
+                .await
+                .unwrap();
+        }
         drop(account);
         let done = join.await.unwrap();
         assert_eq!(done.context.log, [0, 1, 2]);
